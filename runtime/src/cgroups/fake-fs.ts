@@ -1,0 +1,137 @@
+// A CgroupIo over an ordinary directory that behaves like cgroupfs where cgroup code depends on it, for unit tests
+// without root: mkdir makes the kernel's files (v2: cgroup.controllers from the parent's subtree_control; v1 cpuset:
+// empty cpuset.cpus/mems), rmdir refuses cgroups with children or processes (EBUSY) and drops the kernel's files,
+// cgroup.procs refuses an empty cpuset (ENOSPC) and v2 "internal processes" (EBUSY), cgroup.subtree_control accepts
+// only available controllers (ENOENT). It records mkdir/rmdir/write calls and fails on demand (failOn).
+import * as fs from 'node:fs';
+import * as path from 'node:path/posix';
+import { errnoError } from './errors.js';
+import { nodeIo, type CgroupIo } from './io.js';
+
+export type FakeOp = 'mkdir' | 'rmdir' | 'write';
+export interface FakeCall {
+  op: FakeOp;
+  path: string;
+  data?: string;
+}
+
+const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== '');
+
+function seedFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, value] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), value);
+}
+
+export class FakeCgroupFs implements CgroupIo {
+  readonly calls: FakeCall[] = [];
+  private readonly failures: { op: FakeOp; match: (p: string) => boolean; code: string }[] = [];
+
+  /** Makes dir the root of a v1 hierarchy; with cpuset values it is a cpuset hierarchy. */
+  static seedV1(dir: string, opts: { cpuset?: { cpus: string; mems: string } } = {}): void {
+    fs.mkdirSync(dir, { recursive: true });
+    seedFiles(dir, { 'cgroup.procs': '' });
+    if (opts.cpuset) seedFiles(dir, { 'cpuset.cpus': `${opts.cpuset.cpus}\n`, 'cpuset.mems': `${opts.cpuset.mems}\n` });
+  }
+
+  /** Makes dir a cgroup2 directory with these controllers available and enabled for children. */
+  static seedV2(dir: string, available: string[], enabled: string[] = []): void {
+    fs.mkdirSync(dir, { recursive: true });
+    seedFiles(dir, {
+      'cgroup.controllers': `${available.join(' ')}\n`,
+      'cgroup.subtree_control': `${enabled.join(' ')}\n`,
+      'cgroup.procs': '',
+      'cgroup.events': 'populated 0\nfrozen 0\n',
+      'cgroup.freeze': '0\n',
+      'cgroup.kill': '',
+    });
+  }
+
+  /** The next matching call fails with errno `code`; `match` is a path suffix or a predicate. */
+  failOn(op: FakeOp, match: string | ((p: string) => boolean), code: string): this {
+    this.failures.push({ op, match: typeof match === 'string' ? (p) => p.endsWith(match) : match, code });
+    return this;
+  }
+
+  private enter(op: FakeOp, p: string, data?: string): void {
+    this.calls.push(data === undefined ? { op, path: p } : { op, path: p, data });
+    const i = this.failures.findIndex((f) => f.op === op && f.match(p));
+    const f = this.failures[i];
+    if (f) {
+      this.failures.splice(i, 1);
+      throw errnoError(op, p, f.code, data === undefined ? {} : { data });
+    }
+  }
+
+  private isRoot(dir: string): boolean {
+    return !fs.existsSync(path.join(path.dirname(dir), 'cgroup.procs'));
+  }
+
+  mkdir(p: string): void {
+    this.enter('mkdir', p);
+    nodeIo.mkdir(p);
+    const parent = path.dirname(p);
+    if (fs.existsSync(path.join(parent, 'cgroup.controllers'))) {
+      FakeCgroupFs.seedV2(p, words(fs.readFileSync(path.join(parent, 'cgroup.subtree_control'), 'utf8')));
+      return;
+    }
+    seedFiles(p, { 'cgroup.procs': '' });
+    if (fs.existsSync(path.join(parent, 'cpuset.cpus'))) seedFiles(p, { 'cpuset.cpus': '', 'cpuset.mems': '' });
+  }
+
+  rmdir(p: string): void {
+    this.enter('rmdir', p);
+    if (!fs.existsSync(p)) throw errnoError('rmdir', p, 'ENOENT');
+    const procs = path.join(p, 'cgroup.procs');
+    if (nodeIo.subdirs(p).length > 0 || (fs.existsSync(procs) && fs.readFileSync(procs, 'utf8').trim() !== '')) {
+      throw errnoError('rmdir', p, 'EBUSY');
+    }
+    for (const f of fs.readdirSync(p)) fs.unlinkSync(path.join(p, f));
+    nodeIo.rmdir(p);
+  }
+
+  read(p: string): string {
+    return nodeIo.read(p);
+  }
+
+  write(p: string, data: string): void {
+    this.enter('write', p, data);
+    if (!fs.existsSync(p)) throw errnoError('write', p, 'ENOENT', { data });
+    const dir = path.dirname(p);
+    const file = (name: string): string => (fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name), 'utf8') : '');
+    switch (path.basename(p)) {
+      case 'cgroup.procs': {
+        if (!/^\d+$/.test(data.trim())) throw errnoError('write', p, 'EINVAL', { data });
+        if (fs.existsSync(path.join(dir, 'cpuset.cpus')) && (file('cpuset.cpus').trim() === '' || file('cpuset.mems').trim() === '')) {
+          throw errnoError('write', p, 'ENOSPC', { data });
+        }
+        if (!this.isRoot(dir) && words(file('cgroup.subtree_control')).length > 0) throw errnoError('write', p, 'EBUSY', { data });
+        const pids = words(file('cgroup.procs'));
+        if (!pids.includes(data.trim())) fs.writeFileSync(p, [...pids, data.trim()].map((x) => `${x}\n`).join(''));
+        return;
+      }
+      case 'cgroup.subtree_control': {
+        const available = words(file('cgroup.controllers'));
+        const enabled = new Set(words(file('cgroup.subtree_control')));
+        for (const tok of words(data)) {
+          const name = tok.slice(1);
+          if (!/^[+-]\w+$/.test(tok)) throw errnoError('write', p, 'EINVAL', { data });
+          if (!available.includes(name)) throw errnoError('write', p, 'ENOENT', { data });
+          if (tok.startsWith('+') && !this.isRoot(dir) && file('cgroup.procs').trim() !== '') throw errnoError('write', p, 'EBUSY', { data });
+          if (tok.startsWith('+')) enabled.add(name);
+          else enabled.delete(name);
+        }
+        fs.writeFileSync(p, `${available.filter((c) => enabled.has(c)).join(' ')}\n`);
+        return;
+      }
+      default:
+        fs.writeFileSync(p, data);
+    }
+  }
+
+  subdirs(p: string): string[] {
+    return nodeIo.subdirs(p);
+  }
+
+  exists(p: string): boolean {
+    return nodeIo.exists(p);
+  }
+}

@@ -1,0 +1,78 @@
+// cgroup v2 (unified): one directory. Before a child can use a controller, its parent must list it in
+// cgroup.subtree_control; like runc, create() enables in every ancestor, from the hierarchy root down, the controllers
+// that ancestor has available (cgroup.controllers) and has not enabled yet. A cgroup with processes of its own cannot
+// do that (EBUSY, "no internal processes"), so such failures carry that hint.
+// In hybrid mode the cgroup2 mount is handled by the v1 manager and never gets controllers enabled.
+import * as path from 'node:path/posix';
+import { BaseManager, mkdirOwn } from '../base.js';
+import { CgroupError, CGROUP_CODES, withHint } from '../errors.js';
+import type { CgroupIo } from '../io.js';
+import type { Placement } from '../manager.js';
+
+const ENABLE_HINTS: Readonly<Record<string, string>> = {
+  EBUSY: 'the cgroup has processes of its own, and cgroup v2 lets only cgroups without processes enable controllers for their children',
+  ENOENT: 'the controller is not available in this cgroup (its parent does not enable it)',
+  EOPNOTSUPP: 'a threaded cgroup can enable only threaded controllers',
+  ENOTSUP: 'a threaded cgroup can enable only threaded controllers',
+};
+
+const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== '');
+
+/** Enables in dir's cgroup.subtree_control every controller dir has available and has not enabled. */
+export function enableControllers(dir: string, io: CgroupIo): void {
+  const available = words(io.read(path.join(dir, 'cgroup.controllers')));
+  const enabled = new Set(words(io.read(path.join(dir, 'cgroup.subtree_control'))));
+  const missing = available.filter((c) => !enabled.has(c));
+  if (missing.length === 0) return;
+  const file = path.join(dir, 'cgroup.subtree_control');
+  const hinted = (err: unknown, ctl?: string): unknown => {
+    if (!(err instanceof CgroupError)) return err;
+    const hint = ENABLE_HINTS[err.code];
+    const which = ctl === undefined ? '' : `enabling ${ctl}`;
+    return hint === undefined && which === '' ? err : withHint(err, [which, hint].filter(Boolean).join(': '));
+  };
+  try {
+    io.write(file, missing.map((c) => `+${c}`).join(' '));
+  } catch (err) {
+    // The kernel rejects the whole line for one bad controller: find which, so the error can name it.
+    for (const c of missing) {
+      try {
+        io.write(file, `+${c}`);
+      } catch (one) {
+        throw hinted(one, c);
+      }
+    }
+    throw hinted(err);
+  }
+}
+
+/** The hierarchy root above dir: the topmost existing ancestor that is still a cgroup2 directory. */
+function findRoot(dir: string, io: CgroupIo): string {
+  let root = path.dirname(dir);
+  while (root !== '/' && !io.exists(root)) root = path.dirname(root);
+  for (let up = path.dirname(root); up !== '/' && io.exists(path.join(up, 'cgroup.controllers')); up = path.dirname(up)) root = up;
+  return root;
+}
+
+export class V2Manager extends BaseManager {
+  readonly version = 'v2' as const;
+
+  protected createIn(p: Placement, made: string[]): void {
+    const root = p.root ?? findRoot(p.dir, this.io);
+    if (!p.dir.startsWith(`${root}/`)) {
+      throw new CgroupError(CGROUP_CODES.invalidPath, `cgroup: ${p.dir} is not below the cgroup2 hierarchy mounted at ${root}`, { path: p.dir });
+    }
+    const chain = [root];
+    for (const seg of p.dir.slice(root.length + 1).split('/')) chain.push(path.join(chain[chain.length - 1] ?? root, seg));
+    for (const [i, dir] of chain.entries()) {
+      if (i > 0 && !this.io.exists(dir) && mkdirOwn(dir, this.io)) made.push(dir);
+      if (dir !== p.dir) enableControllers(dir, this.io);
+    }
+  }
+
+  protected pidsDir(): string {
+    const p = this.placements[0];
+    if (!p) throw new CgroupError(CGROUP_CODES.badState, 'cgroup: v2 manager without a directory');
+    return p.dir;
+  }
+}
