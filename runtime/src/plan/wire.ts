@@ -41,7 +41,7 @@ export function decodeWords(payload: Buffer): string[] {
 
 /** Incremental decoder for a byte stream carrying messages. */
 export class MessageReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): string[][] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;

@@ -1,0 +1,27 @@
+import { killAll } from '../../container/destroy.js';
+import { parseSignal } from '../../container/signals.js';
+import { TsrunError } from '../../errors.js';
+import { assertTransition } from '../../state/lifecycle.js';
+import { statusOf, validateId } from '../../state/store.js';
+import type { Command } from '../registry.js';
+
+export const command: Command = {
+  usage: 'kill [--all] <container-id> [signal]',
+  options: { all: { type: 'boolean', short: 'a', default: false } },
+  async run(ctx, { values, positionals }) {
+    if (positionals.length < 1 || positionals.length > 2) throw new TsrunError('usage', 'expected <container-id> [signal]');
+    const id = positionals[0] as string;
+    validateId(id);
+    const signal = parseSignal(positionals[1] ?? 'SIGTERM');
+    const rec = ctx.store.read(id);
+    const status = statusOf(ctx.store, rec);
+    if (status === 'stopped' && !values.all) throw new TsrunError('invalid_state', `cannot kill container ${id}: it is not running`);
+    if (values.all) {
+      killAll(rec, signal);
+      return 0;
+    }
+    assertTransition(id, status, 'kill');
+    process.kill(rec.pid, signal);
+    return 0;
+  },
+};

@@ -1,0 +1,46 @@
+// Global flags (runc's: --root, --log, --log-format, --debug, --systemd-cgroup) and what every command shares.
+import * as fs from 'node:fs';
+import { Store } from '../state/store.js';
+
+export interface Globals {
+  root: string;
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  systemdCgroup: boolean;
+}
+
+export interface Context extends Globals {
+  store: Store;
+  warn(message: string): void;
+  debugLog(message: string): void;
+}
+
+function logLine(g: Globals, level: string, message: string): void {
+  if (!g.log) return;
+  const time = new Date().toISOString();
+  const line = g.logFormat === 'json' ? JSON.stringify({ level, msg: message, time }) : `time="${time}" level=${level} msg=${JSON.stringify(message)}`;
+  try {
+    fs.appendFileSync(g.log, `${line}\n`);
+  } catch {
+    // the log is best effort: the message still goes to stderr
+  }
+}
+
+export function makeContext(g: Globals): Context {
+  return {
+    ...g,
+    store: new Store(g.root),
+    warn(message) {
+      process.stderr.write(`tsrun: warning: ${message}\n`);
+      logLine(g, 'warning', message);
+    },
+    debugLog(message) {
+      if (g.debug) logLine(g, 'debug', message);
+    },
+  };
+}
+
+export function logError(g: Globals, message: string): void {
+  logLine(g, 'error', message);
+}

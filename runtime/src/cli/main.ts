@@ -1,0 +1,86 @@
+// tsrun: a runc-compatible OCI runtime. Global flags come before the command, the command's flags after it.
+import { parseArgs } from 'node:util';
+import { TsrunError } from '../errors.js';
+import { type Globals, logError, makeContext } from './context.js';
+import { COMMANDS } from './registry.js';
+
+const VERSION = '0.1.0';
+
+const GLOBAL_OPTIONS = {
+  root: { type: 'string', default: '/run/tsrun' },
+  log: { type: 'string' },
+  'log-format': { type: 'string', default: 'text' },
+  debug: { type: 'boolean', default: false },
+  'systemd-cgroup': { type: 'boolean', default: false },
+  rootless: { type: 'string' },
+  criu: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const HELP = `usage: tsrun [global options] <command> [options] <container-id>
+
+commands: ${Object.keys(COMMANDS).join(', ')}
+global options: --root DIR (default /run/tsrun), --log FILE, --log-format text|json, --debug, --systemd-cgroup
+`;
+
+/** Splits argv into global flags and the command with its own arguments. */
+function splitArgv(argv: string[]): { global: string[]; command?: string; rest: string[] } {
+  const takesValue = new Set(Object.entries(GLOBAL_OPTIONS).filter(([, o]) => o.type === 'string').map(([k]) => `--${k}`));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!a.startsWith('-')) return { global: argv.slice(0, i), command: a, rest: argv.slice(i + 1) };
+    if (takesValue.has(a)) i++;
+  }
+  return { global: argv, rest: [] };
+}
+
+function toMessage(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0] ?? e.message;
+  return String(e);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { global, command, rest } = splitArgv(argv);
+  let globals: Globals = { root: '/run/tsrun', logFormat: 'text', debug: false, systemdCgroup: false };
+  try {
+    const g = parseArgs({ args: global, options: GLOBAL_OPTIONS, strict: true, allowPositionals: false }).values;
+    if (g.version) {
+      process.stdout.write(`tsrun version ${VERSION}\nspec: 1.3.0\n`);
+      return 0;
+    }
+    if (g.help || !command) {
+      process.stdout.write(HELP);
+      return g.help ? 0 : 1;
+    }
+    const logFormat = g['log-format'];
+    if (logFormat !== 'text' && logFormat !== 'json') throw new TsrunError('usage', `--log-format: must be text or json, not "${logFormat}"`);
+    globals = { root: g.root, log: g.log, logFormat, debug: g.debug, systemdCgroup: g['systemd-cgroup'] };
+    const load = COMMANDS[command];
+    if (!load) throw new TsrunError('usage', `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    const { command: cmd } = await load();
+    const args = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    if (args.values.help) {
+      process.stdout.write(`usage: tsrun ${cmd.usage}\n`);
+      return 0;
+    }
+    const code = await cmd.run(makeContext(globals), args as Parameters<typeof cmd.run>[1]);
+    return code ?? 0;
+  } catch (e) {
+    const message = toMessage(e);
+    process.stderr.write(`tsrun: ${message}\n`);
+    logError(globals, message);
+    if (globals.debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`tsrun: ${toMessage(e)}\n`);
+    process.exitCode = 1;
+  },
+);

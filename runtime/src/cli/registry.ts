@@ -1,0 +1,20 @@
+// The command table: name -> lazily imported module, so a command loads only what it needs.
+import type { Context } from './context.js';
+
+export interface Command {
+  /** parseArgs option table for the command's own flags. */
+  options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }>;
+  usage: string;
+  run(ctx: Context, args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }): Promise<number | void>;
+}
+
+export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  create: () => import('./commands/create.js'),
+  start: () => import('./commands/start.js'),
+  run: () => import('./commands/run.js'),
+  state: () => import('./commands/state.js'),
+  kill: () => import('./commands/kill.js'),
+  delete: () => import('./commands/delete.js'),
+  list: () => import('./commands/list.js'),
+  spec: () => import('./commands/spec.js'),
+};

@@ -1,0 +1,144 @@
+// create: bundle -> plan -> native stage -> a container waiting on its exec fifo. A failure at any point
+// removes everything this create made: the init process, the cgroups, the state directory.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Context } from '../cli/context.js';
+import { loadBundle } from '../config/load.js';
+import type { Spec } from '../config/spec.js';
+import { OCI_VERSION } from '../config/spec.js';
+import { TsrunError } from '../errors.js';
+import { runHooks } from '../hooks/run.js';
+import { libc } from '../linux/libc.js';
+import { toPlan } from '../plan/compile.js';
+import type { Plan } from '../plan/ops.js';
+import { runInit } from '../process/init.js';
+import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
+import { type Cgroups, cgroupsFor } from './cgroups.js';
+import { waitGone } from './wait.js';
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds: number;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+}
+
+function listenFds(): number {
+  const n = Number(process.env.LISTEN_FDS ?? 0);
+  return process.env.LISTEN_PID === String(process.pid) && n > 0 ? n : 0;
+}
+
+export function ownerName(uid: number): string {
+  try {
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (Number(f[2]) === uid && f[0]) return f[0];
+    }
+  } catch {
+    // fall through to the number
+  }
+  return String(uid);
+}
+
+export async function planFor(ctx: Context, o: CreateOptions): Promise<{ spec: Spec; bundle: string; rootfs: string; plan: Plan; cgroups: Cgroups }> {
+  const { spec, bundle, rootfs } = await loadBundle(o.bundle);
+  const cgroups = cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup);
+  const plan = toPlan(spec, {
+    id: o.id,
+    bundle,
+    rootfs,
+    fifo: ctx.store.fifo(o.id),
+    consoleSocket: o.consoleSocket ? path.resolve(o.consoleSocket) : undefined,
+    listenFds: listenFds(),
+    preserveFds: o.preserveFds,
+    noPivot: o.noPivot,
+    noNewKeyring: o.noNewKeyring,
+    cgroupMode: cgroups.mode,
+    hierarchies: cgroups.hierarchies(),
+    warn: ctx.warn,
+  });
+  return { spec, bundle, rootfs, plan, cgroups };
+}
+
+function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
+  fs.writeFileSync(tmp, String(pid));
+  fs.renameSync(tmp, abs);
+}
+
+export async function createContainer(ctx: Context, o: CreateOptions): Promise<ContainerRecord> {
+  const { spec, bundle, rootfs, plan, cgroups } = await planFor(ctx, o);
+  const dir = ctx.store.reserve(o.id);
+  const lock = lockDir(dir, libc.flockExclusive);
+  let pid: number | undefined;
+  let cgroupsCreated = false;
+  const record: ContainerRecord = {
+    id: o.id,
+    pid: 0,
+    startTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: ownerName(process.getuid?.() ?? 0),
+    ...(spec.annotations ? { annotations: spec.annotations } : {}),
+    cgroupPaths: cgroups.paths(),
+    ...(spec.hooks ? { hooks: spec.hooks } : {}),
+    config: spec,
+    creating: true,
+  };
+  const hookState = (status: string) => ({ ociVersion: OCI_VERSION, id: o.id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) });
+  try {
+    libc.mkfifo(ctx.store.fifo(o.id), 0o622);
+    await cgroups.create();
+    cgroupsCreated = true;
+    record.cgroupCreated = cgroups.createdDirs();
+    const result = await runInit(plan, {
+      onSpawn: (stagePid) => cgroups.join(stagePid),
+      onPid: (p) => {
+        pid = p;
+        record.pid = p;
+        record.startTime = procStat(p)?.startTime ?? 0;
+        ctx.store.write(record);
+      },
+      onSync: (name) => {
+        if (name !== 'hooks') throw new TsrunError('create_failed', `native stage: unknown sync point "${name}"`);
+        runHooks('prestart', spec.hooks?.prestart, hookState('creating'));
+        runHooks('createRuntime', spec.hooks?.createRuntime, hookState('creating'));
+        return JSON.stringify(hookState('creating'));
+      },
+    });
+    pid = result.pid;
+    delete record.creating;
+    ctx.store.write(record);
+    if (o.pidFile) writePidFile(o.pidFile, result.pid);
+    return record;
+  } catch (e) {
+    const problems: string[] = [];
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      if (!waitGone(pid)) problems.push(`process ${pid} did not exit`);
+    }
+    if (cgroupsCreated) {
+      try {
+        await cgroups.destroy();
+      } catch (ce) {
+        problems.push((ce as Error).message);
+      }
+    }
+    lock.close();
+    ctx.store.remove(o.id);
+    const message = (e as Error).message;
+    if (problems.length) throw new TsrunError('create_failed', `${message} (cleanup also failed: ${problems.join('; ')})`, { cause: e });
+    throw e;
+  } finally {
+    lock.close();
+  }
+}

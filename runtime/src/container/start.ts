@@ -1,0 +1,84 @@
+// start: releases a created container by reading its exec fifo; delete: removes a stopped (or, with --force,
+// any) container. Both hold the per-id lock.
+import * as fs from 'node:fs';
+import type { Context } from '../cli/context.js';
+import { OCI_VERSION } from '../config/spec.js';
+import { TsrunError } from '../errors.js';
+import { runHooksWarn } from '../hooks/run.js';
+import { libc } from '../linux/libc.js';
+import { assertTransition } from '../state/lifecycle.js';
+import { isAlive, lockDir, statusOf } from '../state/store.js';
+import { destroyContainer, killAll } from './destroy.js';
+import { sleepMs, waitGone } from './wait.js';
+
+/** Reads the byte the init writes once it has the fifo open; fails if the init dies instead of writing. */
+function releaseInit(fifo: string, alive: () => boolean): void {
+  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(1);
+    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+      try {
+        if (fs.readSync(fd, buf, 0, 1, null) === 1) return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+      if (!alive()) throw new TsrunError('invalid_state', 'container init exited before it could be started');
+      sleepMs(delay);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function startContainer(ctx: Context, id: string): Promise<void> {
+  const lock = lockDir(ctx.store.dir(id), libc.flockExclusive);
+  try {
+    const rec = ctx.store.read(id);
+    assertTransition(id, statusOf(ctx.store, rec), 'start');
+    const fifo = ctx.store.fifo(id);
+    releaseInit(fifo, () => isAlive(rec));
+    fs.rmSync(fifo, { force: true });
+    const state = { ociVersion: OCI_VERSION, id, status: 'running', pid: rec.pid, bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
+    runHooksWarn('poststart', rec.hooks?.poststart, state, ctx.warn);
+  } finally {
+    lock.close();
+  }
+}
+
+export async function deleteContainer(ctx: Context, id: string, force: boolean): Promise<void> {
+  let lock: { close(): void };
+  try {
+    lock = lockDir(ctx.store.dir(id), libc.flockExclusive);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (force) return;
+      throw new TsrunError('not_found', `container ${id} does not exist`);
+    }
+    throw e;
+  }
+  try {
+    let rec;
+    try {
+      rec = ctx.store.read(id);
+    } catch (e) {
+      if (force) {
+        ctx.store.remove(id);
+        return;
+      }
+      throw e;
+    }
+    const status = statusOf(ctx.store, rec);
+    if (status === 'running' || status === 'paused' || status === 'creating') {
+      if (!force) throw new TsrunError('invalid_state', `cannot delete container ${id} that is not stopped: ${status}`);
+    } else if (status !== 'stopped') {
+      assertTransition(id, status, 'delete');
+    }
+    if (status !== 'stopped') {
+      killAll(rec, 9);
+      if (!waitGone(rec.pid)) throw new TsrunError('invalid_state', `container ${id}: process ${rec.pid} did not exit after SIGKILL`);
+    }
+    await destroyContainer(ctx, rec);
+  } finally {
+    lock.close();
+  }
+}

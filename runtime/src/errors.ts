@@ -1,0 +1,24 @@
+// One base error with stable codes; the CLI maps them to messages and exit codes at the edge (main.ts).
+
+export type ErrorCode =
+  | 'usage'
+  | 'invalid_config'
+  | 'not_found'
+  | 'exists'
+  | 'invalid_state'
+  | 'create_failed'
+  | 'syscall'
+  | 'hook_failed'
+  | 'unsupported';
+
+export class TsrunError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const usage = (message: string): TsrunError => new TsrunError('usage', message);

@@ -1,0 +1,61 @@
+// The only file that imports koffi: typed bindings for the few libc calls the TypeScript side needs.
+// Everything between clone() and execve() lives in the native stage (runtime/native), not here.
+import koffi from 'koffi';
+import { errnoName, strerror } from './errno.js';
+
+const lib = koffi.load('libc.so.6');
+const errnoLocation = lib.func('int *__errno_location()');
+
+function errno(): number {
+  return koffi.decode(errnoLocation(), 'int') as number;
+}
+
+const c = {
+  prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
+  mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
+  flock: lib.func('int flock(int fd, int op)'),
+};
+
+export class SyscallError extends Error {
+  constructor(
+    readonly syscall: string,
+    readonly errno: number,
+    readonly target: string,
+  ) {
+    super(`${syscall} ${target}: ${errnoName(errno)} (${strerror(errno)})`);
+  }
+}
+
+function check(name: string, target: string, rc: number): number {
+  if (rc < 0) throw new SyscallError(name, errno(), target);
+  return rc;
+}
+
+const PR_SET_CHILD_SUBREAPER = 36;
+const LOCK_EX = 2;
+
+export const libc = {
+  setChildSubreaper(): void {
+    check('prctl', 'PR_SET_CHILD_SUBREAPER', c.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) as number);
+  },
+  mkfifo(path: string, mode: number): void {
+    check('mkfifo', path, c.mkfifo(path, mode) as number);
+  },
+  flockExclusive(fd: number, what: string): void {
+    check('flock', what, c.flock(fd, LOCK_EX) as number);
+  },
+  /** Waits for a child (in a koffi worker thread) and resolves to its raw wait status. */
+  waitpid(pid: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const status = [0];
+      c.waitpid.async(pid, status, 0, (err: unknown, rc: number) => {
+        if (err) reject(err);
+        else if (rc < 0) reject(new SyscallError('waitpid', errno(), String(pid)));
+        else resolve(status[0] ?? 0);
+      });
+    });
+  },
+};
+
+export type Libc = typeof libc;

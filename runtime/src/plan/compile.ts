@@ -1,0 +1,202 @@
+// config.json (validated) -> exec plan. The container's init sequence reads as a checklist of named steps, in the
+// order runc's init runs them; one unit test pins the order. Every decision is made here, none in the native stage.
+import type { Hook, Spec } from '../config/spec.js';
+import { TsrunError } from '../errors.js';
+import { planNamespaces } from '../namespaces/index.js';
+import { capabilityMask } from '../process/capabilities.js';
+import { planRlimits } from '../process/rlimits.js';
+import { envValue, withDefaults } from '../process/user.js';
+import { planDevices, planDevSymlinks } from '../rootfs/devices.js';
+import { MS, PROPAGATION } from '../rootfs/mount-options.js';
+import { type CgroupHierarchy, planMounts } from '../rootfs/mounts.js';
+import type { Op, Plan } from './ops.js';
+
+export interface PlanOptions {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  /** The exec fifo that `start` opens; the init blocks on it before exec. */
+  fifo: string;
+  consoleSocket?: string;
+  /** fds passed through socket activation (LISTEN_FDS), placed from fd 3. */
+  listenFds: number;
+  /** --preserve-fds: fds after the listen fds that the container keeps. */
+  preserveFds: number;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  cgroupMode: 'v1' | 'v2';
+  hierarchies: CgroupHierarchy[];
+  warn: (message: string) => void;
+}
+
+export interface Step {
+  name: string;
+  ops: (spec: Spec, o: PlanOptions, ctx: Ctx) => Op[];
+}
+
+interface Ctx {
+  userns: boolean;
+  newNs: Set<string>;
+}
+
+function hookOps(kind: 'createContainer' | 'startContainer', hooks: Hook[] | undefined): Op[] {
+  return (hooks ?? []).map((h) => ({ op: 'hook', kind, path: h.path, args: h.args ?? [], env: h.env ?? [], timeout: h.timeout ?? 0 }) satisfies Op);
+}
+
+function proc(spec: Spec): NonNullable<Spec['process']> {
+  if (!spec.process) throw new TsrunError('invalid_config', 'config.json: process: required to create a container');
+  return spec.process;
+}
+
+function hasBindDev(spec: Spec): boolean {
+  return (spec.mounts ?? []).some((m) => m.destination.replace(/\/+$/, '') === '/dev' && (m.type === 'bind' || (m.options ?? []).some((x) => x === 'bind' || x === 'rbind')));
+}
+
+function rootPropagation(spec: Spec): number | undefined {
+  const p = spec.linux?.rootfsPropagation;
+  if (!p) return undefined;
+  const flag = PROPAGATION[p];
+  if (flag === undefined) throw new TsrunError('invalid_config', `config.json: linux.rootfsPropagation: unknown value "${p}"`);
+  return flag;
+}
+
+/** The container init's checklist, in order. */
+export const STEPS: readonly Step[] = [
+  {
+    name: 'become root in the user namespace',
+    ops: (_s, _o, c) => (c.userns ? [{ op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 }] : []),
+  },
+  { name: 'new session', ops: () => [{ op: 'setsid' }] },
+  { name: 'session keyring', ops: (_s, o) => (o.noNewKeyring ? [] : [{ op: 'keyring', name: `_ses.${o.id}` }]) },
+  {
+    name: 'prepare root',
+    ops: (s, o) => [
+      { op: 'mount', scope: 'host', source: '', target: '/', fstype: '', flags: rootPropagation(s) ?? MS.SLAVE | MS.REC, data: '', create: 'none' },
+      { op: 'mount', scope: 'host', source: o.rootfs, target: o.rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '', create: 'none' },
+      { op: 'rootfs', path: o.rootfs },
+      { op: 'fifo_open', path: o.fifo },
+    ],
+  },
+  {
+    name: 'mounts',
+    ops: (s, o, c) => planMounts(s.mounts ?? [], { bundle: o.bundle, userns: c.userns, cgroupns: c.newNs.has('cgroup'), cgroupMode: o.cgroupMode, hierarchies: o.hierarchies }),
+  },
+  {
+    name: 'devices',
+    ops: (s, _o, c) => (hasBindDev(s) ? [] : [...planDevices(s.linux?.devices ?? [], c.userns), ...planDevSymlinks()]),
+  },
+  { name: 'prestart and createRuntime hooks (runtime namespace)', ops: () => [{ op: 'sync', name: 'hooks' }] },
+  { name: 'createContainer hooks', ops: (s) => hookOps('createContainer', s.hooks?.createContainer) },
+  { name: 'change root', ops: (_s, o) => [o.noPivot ? { op: 'chroot' } : { op: 'pivot_root' }] },
+  {
+    name: 'root propagation and read-only root',
+    ops: (s) => {
+      const ops: Op[] = [];
+      const prop = rootPropagation(s);
+      if (prop !== undefined) ops.push({ op: 'mount', scope: 'container', source: '', target: '/', fstype: '', flags: prop, data: '', create: 'none' });
+      if (s.root?.readonly) ops.push({ op: 'remount', scope: 'container', target: '/', flags: MS.RDONLY });
+      return ops;
+    },
+  },
+  {
+    name: 'hostname',
+    ops: (s, _o, c) => {
+      const ops: Op[] = [];
+      for (const [field, op] of [['hostname', 'hostname'], ['domainname', 'domainname']] as const) {
+        const name = s[field];
+        if (name === undefined) continue;
+        if (!c.newNs.has('uts')) throw new TsrunError('invalid_config', `config.json: ${field}: requires a new uts namespace`);
+        ops.push({ op, name });
+      }
+      return ops;
+    },
+  },
+  {
+    name: 'sysctl',
+    ops: (s) => Object.entries(s.linux?.sysctl ?? {}).map(([k, v]) => ({ op: 'write', path: `/proc/sys/${k.replace(/\./g, '/')}`, data: v }) satisfies Op),
+  },
+  {
+    name: 'read-only and masked paths',
+    ops: (s) => [
+      ...(s.linux?.readonlyPaths ?? []).map((p) => ({ op: 'readonly', path: p }) satisfies Op),
+      ...(s.linux?.maskedPaths ?? []).map((p) => ({ op: 'mask', path: p }) satisfies Op),
+    ],
+  },
+  {
+    name: 'oom score',
+    ops: (s) => (s.process?.oomScoreAdj === undefined ? [] : [{ op: 'write', path: '/proc/self/oom_score_adj', data: String(s.process.oomScoreAdj) }]),
+  },
+  {
+    name: 'console',
+    ops: (s, o) => {
+      if (!proc(s).terminal) return [];
+      if (!o.consoleSocket) throw new TsrunError('usage', 'config.json: process.terminal: a terminal needs --console-socket');
+      const size = proc(s).consoleSize;
+      return [{ op: 'console', rows: size?.height ?? 0, cols: size?.width ?? 0 }];
+    },
+  },
+  { name: 'rlimits', ops: (s) => planRlimits(proc(s).rlimits) },
+  { name: 'umask', ops: (s) => [{ op: 'umask', mask: proc(s).user.umask ?? 0o022 }] },
+  {
+    name: 'user and capabilities',
+    ops: (s, o, c) => {
+      const p = proc(s);
+      const caps = p.capabilities ?? {};
+      const mask = (set: string[] | undefined) => capabilityMask(set, o.warn).toString();
+      const ops: Op[] = [{ op: 'keepcaps', on: true }, { op: 'capbset', keep: mask(caps.bounding) }];
+      // With setgroups denied in a user namespace the kernel refuses setgroups(2); runc skips it there too.
+      if (!c.userns || (p.user.additionalGids?.length ?? 0) > 0) ops.push({ op: 'setgroups', gids: p.user.additionalGids ?? [] });
+      ops.push(
+        { op: 'setresgid', gid: p.user.gid },
+        { op: 'setresuid', uid: p.user.uid },
+        { op: 'keepcaps', on: false },
+        { op: 'capset', effective: mask(caps.effective), permitted: mask(caps.permitted), inheritable: mask(caps.inheritable) },
+        { op: 'ambient', mask: mask(caps.ambient) },
+      );
+      return ops;
+    },
+  },
+  { name: 'working directory', ops: (s) => [{ op: 'chdir', path: proc(s).cwd }] },
+  {
+    name: 'find the executable',
+    ops: (s, o) => {
+      const p = proc(s);
+      const file = p.args?.[0];
+      if (!file) throw new TsrunError('invalid_config', 'config.json: process.args: must contain at least the program to run');
+      return [{ op: 'lookpath', file, path: envValue(containerEnv(s, o), 'PATH') ?? '' }];
+    },
+  },
+  { name: 'report ready and wait for start', ops: () => [{ op: 'ready' }, { op: 'fifo_wait' }] },
+  { name: 'startContainer hooks', ops: (s) => hookOps('startContainer', s.hooks?.startContainer) },
+  { name: 'no new privileges', ops: (s) => (proc(s).noNewPrivileges ? [{ op: 'nnp' }] : []) },
+  { name: 'close inherited fds', ops: (_s, o) => [{ op: 'cloexec_from', fd: 3 + o.listenFds + o.preserveFds }] },
+  { name: 'exec', ops: (s, o) => [{ op: 'exec', args: proc(s).args ?? [], env: containerEnv(s, o) }] },
+];
+
+function containerEnv(spec: Spec, o: PlanOptions): string[] {
+  const p = proc(spec);
+  const extra = o.listenFds > 0 ? [`LISTEN_FDS=${o.listenFds}`, 'LISTEN_PID=1'] : [];
+  return withDefaults(p.env ?? [], o.rootfs, p.user.uid, extra);
+}
+
+function refuseUnsupported(spec: Spec): void {
+  const linux = spec.linux ?? {};
+  const refuse = (field: string, why: string) => {
+    throw new TsrunError('unsupported', `config.json: ${field}: ${why}`);
+  };
+  if (linux.seccomp) refuse('linux.seccomp', 'seccomp is not supported by this build yet');
+  if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not enabled on this host');
+  if (spec.process?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
+}
+
+export function toPlan(spec: Spec, o: PlanOptions): Plan {
+  refuseUnsupported(spec);
+  proc(spec);
+  const ns = planNamespaces(spec.linux ?? {});
+  const ctx: Ctx = { userns: ns.newNs.has('user'), newNs: ns.newNs as Set<string> };
+  const parent: Op[] = [...ns.parentOps];
+  if (spec.process?.terminal && o.consoleSocket) parent.push({ op: 'console_connect', path: o.consoleSocket });
+  parent.push({ op: 'clone', flags: ns.cloneFlags, uidMap: ns.uidMap, gidMap: ns.gidMap, setgroups: '' });
+  const init = STEPS.flatMap((step) => step.ops(spec, o, ctx));
+  return { ops: [...parent, ...init], extraFds: o.listenFds + o.preserveFds };
+}

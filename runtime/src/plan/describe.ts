@@ -1,0 +1,28 @@
+// One-line, human descriptions of ops for error messages: "mount tmpfs on /dev".
+import type { Op } from './ops.js';
+
+export function describeOp(o: Op): string {
+  switch (o.op) {
+    case 'mount':
+      if (!o.source && !o.fstype) return `set propagation of ${o.target}`;
+      return `mount ${o.fstype || 'bind'} ${o.source && o.source !== o.fstype ? `${o.source} ` : ''}on ${o.target}`;
+    case 'remount': return `remount ${o.target}`;
+    case 'setns': return `join namespace ${o.path}`;
+    case 'clone': return 'create container process';
+    case 'mknod': return `create device ${o.path}`;
+    case 'symlink': return `symlink ${o.path} -> ${o.target}`;
+    case 'hook': return `${o.kind} hook ${o.path}`;
+    case 'write': return `write ${o.path}`;
+    case 'rlimit': return `set ${o.name}`;
+    case 'chdir': return `chdir to ${o.path} (process.cwd)`;
+    case 'lookpath': return `find ${o.file}`;
+    case 'exec': return `exec ${o.args[0] ?? ''}`;
+    case 'mask': return `mask ${o.path}`;
+    case 'readonly': return `make ${o.path} read-only`;
+    case 'hostname': return `set hostname ${o.name}`;
+    case 'rootfs': return `open rootfs ${o.path}`;
+    case 'setresuid': return `set uid ${o.uid}`;
+    case 'setresgid': return `set gid ${o.gid}`;
+    default: return o.op;
+  }
+}
