@@ -19,7 +19,8 @@ const messages: Record<string, string> = {
   ENAMETOOLONG: 'file name too long', ENOSYS: 'function not implemented', ENOTEMPTY: 'directory not empty',
   ELOOP: 'too many levels of symbolic links', ETIMEDOUT: 'connection timed out', ECONNREFUSED: 'connection refused',
   EOVERFLOW: 'value too large for defined data type', ENOTSUP: 'operation not supported',
-  EOPNOTSUPP: 'operation not supported',
+  EOPNOTSUPP: 'operation not supported', EPROTO: 'protocol error', ENOTCONN: 'transport endpoint is not connected',
+  ENOTSOCK: 'socket operation on non-socket', EADDRINUSE: 'address already in use',
 };
 
 export function errnoName(errno: number): string {

@@ -151,7 +151,9 @@ export const STEPS: readonly Step[] = [
         { op: 'setresuid', uid: p.user.uid },
         { op: 'keepcaps', on: false },
         { op: 'capset', effective: mask(caps.effective), permitted: mask(caps.permitted), inheritable: mask(caps.inheritable) },
-        { op: 'ambient', mask: mask(caps.ambient) },
+        // The kernel raises an ambient capability only when it is permitted and inheritable; runc ignores the
+        // failure for the others, so the observable result is this intersection.
+        { op: 'ambient', mask: (capabilityMask(caps.ambient, () => {}) & capabilityMask(caps.permitted, () => {}) & capabilityMask(caps.inheritable, () => {})).toString() },
       );
       return ops;
     },

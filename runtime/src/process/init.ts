@@ -90,7 +90,8 @@ export function runInit(plan: Plan, h: InitHandlers): Promise<InitResult> {
           const errno = Number(args[1]);
           const op = plan.ops[index];
           const what = op ? describeOp(op) : `op ${index}`;
-          return fail(`${what}: ${args[2] ?? ''}: ${errnoName(errno)} (${strerror(errno)})`);
+          // errno 0: a failure without one (a hook's exit status, a plan without exec)
+          return fail(errno ? `${what}: ${args[2] ?? ''}: ${errnoName(errno)} (${strerror(errno)})` : `${what}: ${args[2] ?? ''}`);
         }
         default:
           return fail(`native stage: unexpected message ${JSON.stringify(msg)}`);

@@ -1,0 +1,109 @@
+// Test bundles: a busybox rootfs (built once per test process, copied per bundle) and a config to tweak.
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Spec } from '../../runtime/src/config/spec.js';
+
+/** The repository root (tests run from dist/test/...). */
+export const REPO = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const TSRUN = path.join(REPO, 'bin', 'tsrun');
+export const RUNC = '/usr/sbin/runc';
+
+export const isRoot = process.getuid?.() === 0;
+export const needRoot = isRoot ? false : 'not root';
+
+let baseRootfs: string | undefined;
+
+function rootfsTemplate(): string {
+  if (!baseRootfs) {
+    baseRootfs = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-rootfs-'));
+    execFileSync(path.join(REPO, 'scripts', 'make-rootfs.sh'), [baseRootfs]);
+    process.on('exit', () => fs.rmSync(baseRootfs as string, { recursive: true, force: true }));
+  }
+  return baseRootfs;
+}
+
+/** A config like the example bundle's, running `sh -c script`. */
+export function baseSpec(script: string): Spec {
+  const spec = JSON.parse(fs.readFileSync(path.join(REPO, 'examples', 'busybox', 'config.json'), 'utf8')) as Spec;
+  if (spec.process) spec.process.args = ['sh', '-c', script];
+  return spec;
+}
+
+export interface Bundle {
+  dir: string;
+  rootfs: string;
+  spec: Spec;
+  write(): void;
+  remove(): void;
+}
+
+export function makeBundle(script = 'true', edit?: (s: Spec) => void): Bundle {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bundle-'));
+  const rootfs = path.join(dir, 'rootfs');
+  execFileSync('cp', ['-a', rootfsTemplate(), rootfs]);
+  const spec = baseSpec(script);
+  edit?.(spec);
+  const b: Bundle = {
+    dir,
+    rootfs,
+    spec,
+    write: () => fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(b.spec, null, 2)),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+  b.write();
+  return b;
+}
+
+export interface Runtime {
+  name: string;
+  bin: string;
+  root: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function tsrunRuntime(root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-state-')), engine?: 'node' | 'bun'): Runtime {
+  return { name: engine ? `tsrun(${engine})` : 'tsrun', bin: TSRUN, root, env: engine ? { ...process.env, TSRUN_ENGINE: engine } : process.env };
+}
+
+export function runcRuntime(root = fs.mkdtempSync(path.join(os.tmpdir(), 'runc-state-'))): Runtime {
+  return { name: 'runc', bin: RUNC, root };
+}
+
+/** Runs a runtime command; returns stdout/stderr/status. */
+export function rt(r: Runtime, args: string[], opts: { input?: string; timeout?: number; cwd?: string } = {}): SpawnSyncReturns<string> & { out: string; err: string } {
+  const res = spawnSync(r.bin, ['--root', r.root, ...args], { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 30_000, env: r.env, cwd: opts.cwd });
+  return Object.assign(res, { out: res.stdout ?? '', err: res.stderr ?? '' });
+}
+
+/** Runs a container to completion in the foreground and returns its output and exit status. */
+export function runContainer(r: Runtime, b: Bundle, id: string): { out: string; err: string; status: number | null } {
+  const res = rt(r, ['run', '-b', b.dir, id]);
+  return { out: res.out, err: res.err, status: res.status };
+}
+
+export function stateOf(r: Runtime, id: string): { status: string; pid: number; [k: string]: unknown } {
+  const res = rt(r, ['state', id]);
+  if (res.status !== 0) throw new Error(`state ${id}: ${res.err}`);
+  return JSON.parse(res.out);
+}
+
+/** Removes a container whatever state it is in; for `after` hooks. */
+export function forceDelete(r: Runtime, id: string): void {
+  rt(r, ['delete', '--force', id]);
+}
+
+export function hostNs(kind: string): string {
+  return fs.readlinkSync(`/proc/self/ns/${kind}`);
+}
+
+/** Cgroup dirs of a pid as "hierarchy:path" lines from /proc/<pid>/cgroup. */
+export function procCgroups(pid: number): string[] {
+  return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+}
+
+export function mountsUnder(dir: string): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(dir));
+}
