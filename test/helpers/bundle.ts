@@ -44,6 +44,9 @@ export function makeBundle(script = 'true', edit?: (s: Spec) => void): Bundle {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bundle-'));
   const rootfs = path.join(dir, 'rootfs');
   execFileSync('cp', ['-a', rootfsTemplate(), rootfs]);
+  // mkdtemp makes 0700 directories: a container user other than root must be able to reach its own /
+  fs.chmodSync(dir, 0o755);
+  fs.chmodSync(rootfs, 0o755);
   const spec = baseSpec(script);
   edit?.(spec);
   const b: Bundle = {
@@ -73,8 +76,9 @@ export function runcRuntime(root = fs.mkdtempSync(path.join(os.tmpdir(), 'runc-s
 }
 
 /** Runs a runtime command; returns stdout/stderr/status. */
-export function rt(r: Runtime, args: string[], opts: { input?: string; timeout?: number; cwd?: string } = {}): SpawnSyncReturns<string> & { out: string; err: string } {
-  const res = spawnSync(r.bin, ['--root', r.root, ...args], { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 30_000, env: r.env, cwd: opts.cwd });
+export function rt(r: Runtime, args: string[], opts: { input?: string; timeout?: number; cwd?: string; extraFds?: number[] } = {}): SpawnSyncReturns<string> & { out: string; err: string } {
+  const stdio = ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])] as ('pipe' | number)[];
+  const res = spawnSync(r.bin, ['--root', r.root, ...args], { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 30_000, env: r.env, cwd: opts.cwd, stdio });
   return Object.assign(res, { out: res.stdout ?? '', err: res.stderr ?? '' });
 }
 

@@ -92,7 +92,9 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
   };
   const hookState = (status: string) => ({ ociVersion: OCI_VERSION, id: o.id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) });
   try {
+    // 0622 whatever the umask: the init may have switched to another user by the time it opens the fifo.
     libc.mkfifo(ctx.store.fifo(o.id), 0o622);
+    fs.chmodSync(ctx.store.fifo(o.id), 0o622);
     await cgroups.create();
     cgroupsCreated = true;
     record.cgroupCreated = cgroups.createdDirs();

@@ -74,7 +74,6 @@ export const STEPS: readonly Step[] = [
       { op: 'mount', scope: 'host', source: '', target: '/', fstype: '', flags: rootPropagation(s) ?? MS.SLAVE | MS.REC, data: '', create: 'none' },
       { op: 'mount', scope: 'host', source: o.rootfs, target: o.rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '', create: 'none' },
       { op: 'rootfs', path: o.rootfs },
-      { op: 'fifo_open', path: o.fifo },
     ],
   },
   {
@@ -198,6 +197,9 @@ export function toPlan(spec: Spec, o: PlanOptions): Plan {
   const ctx: Ctx = { userns: ns.newNs.has('user'), newNs: ns.newNs as Set<string> };
   const parent: Op[] = [...ns.parentOps];
   if (spec.process?.terminal && o.consoleSocket) parent.push({ op: 'console_connect', path: o.consoleSocket });
+  // Opened by the parent stage, which has the runtime's credentials: inside a user namespace the container's
+  // root may not be able to reach the state directory.
+  parent.push({ op: 'fifo_open', path: o.fifo });
   parent.push({ op: 'clone', flags: ns.cloneFlags, uidMap: ns.uidMap, gidMap: ns.gidMap, setgroups: '' });
   const init = STEPS.flatMap((step) => step.ops(spec, o, ctx));
   return { ops: [...parent, ...init], extraFds: o.listenFds + o.preserveFds };
