@@ -77,9 +77,22 @@ export function runcRuntime(root = fs.mkdtempSync(path.join(os.tmpdir(), 'runc-s
 
 /** Runs a runtime command; returns stdout/stderr/status. */
 export function rt(r: Runtime, args: string[], opts: { input?: string; timeout?: number; cwd?: string; extraFds?: number[] } = {}): SpawnSyncReturns<string> & { out: string; err: string } {
-  const stdio = ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])] as ('pipe' | number)[];
-  const res = spawnSync(r.bin, ['--root', r.root, ...args], { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 30_000, env: r.env, cwd: opts.cwd, stdio });
-  return Object.assign(res, { out: res.stdout ?? '', err: res.stderr ?? '' });
+  // Output goes to files, not pipes: a created or detached container inherits the runtime's stdout and stderr
+  // and would hold a pipe open long after the runtime exits.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-out-'));
+  const outFd = fs.openSync(path.join(dir, 'out'), 'w+');
+  const errFd = fs.openSync(path.join(dir, 'err'), 'w+');
+  try {
+    const stdio = ['pipe', outFd, errFd, ...(opts.extraFds ?? [])] as ('pipe' | number)[];
+    const res = spawnSync(r.bin, ['--root', r.root, ...args], { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 30_000, env: r.env, cwd: opts.cwd, stdio });
+    const out = fs.readFileSync(path.join(dir, 'out'), 'utf8');
+    const err = fs.readFileSync(path.join(dir, 'err'), 'utf8');
+    return Object.assign(res, { stdout: out, stderr: err, out, err });
+  } finally {
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs a container to completion in the foreground and returns its output and exit status. */

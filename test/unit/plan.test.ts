@@ -29,7 +29,7 @@ const find = <K extends Op['op']>(ops: Op[], name: K) => ops.filter((o): o is Ex
 describe('toPlan', () => {
   it('runs the init checklist in order', () => {
     assert.deepEqual(STEPS.map((s) => s.name), [
-      'become root in the user namespace', 'new session', 'session keyring', 'prepare root', 'mounts', 'devices',
+      'become root in the user namespace', 'new session and no umask', 'session keyring', 'prepare root', 'mounts', 'devices',
       'prestart and createRuntime hooks (runtime namespace)', 'createContainer hooks', 'change root',
       'root propagation and read-only root', 'hostname', 'sysctl', 'read-only and masked paths', 'oom score', 'console',
       'rlimits', 'umask', 'user and capabilities', 'working directory', 'find the executable',
@@ -72,7 +72,7 @@ describe('toPlan', () => {
   it('rejects duplicate namespaces, a missing mount namespace and a hostname without uts', () => {
     assert.throws(() => toPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'pid' }] } }), opts), /linux.namespaces: duplicate namespace type "pid"/);
     assert.throws(() => toPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), opts), /a mount namespace is required/);
-    assert.throws(() => toPlan(spec({ hostname: 'x', linux: { namespaces: [{ type: 'mount' }] } }), opts), /hostname: requires a new uts namespace/);
+    assert.throws(() => toPlan(spec({ hostname: 'x', linux: { namespaces: [{ type: 'mount' }] } }), opts), /hostname: requires a uts namespace/);
     assert.throws(() => toPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'user' }] } }), opts), /uidMappings: required/);
   });
 

@@ -12,6 +12,7 @@ import { libc } from '../linux/libc.js';
 import { toPlan } from '../plan/compile.js';
 import type { Plan } from '../plan/ops.js';
 import { runInit } from '../process/init.js';
+import { parentMount } from '../rootfs/parent-mount.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
 import { type Cgroups, cgroupsFor } from './cgroups.js';
 import { waitGone } from './wait.js';
@@ -59,6 +60,7 @@ export async function planFor(ctx: Context, o: CreateOptions): Promise<{ spec: S
     cgroupMode: cgroups.mode,
     hierarchies: cgroups.hierarchies(),
     warn: ctx.warn,
+    rootfsParentMount: spec.linux?.rootfsPropagation?.includes('shared') ? parentMount(rootfs) : undefined,
   });
   return { spec, bundle, rootfs, plan, cgroups };
 }

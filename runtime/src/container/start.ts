@@ -30,8 +30,18 @@ function releaseInit(fifo: string, alive: () => boolean): void {
   }
 }
 
+/** Takes the per-id lock; a missing state dir means the container does not exist. */
+function lockExisting(ctx: Context, id: string): { close(): void } {
+  try {
+    return lockDir(ctx.store.dir(id), libc.flockExclusive);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TsrunError('not_found', `container ${id} does not exist`);
+    throw e;
+  }
+}
+
 export async function startContainer(ctx: Context, id: string): Promise<void> {
-  const lock = lockDir(ctx.store.dir(id), libc.flockExclusive);
+  const lock = lockExisting(ctx, id);
   try {
     const rec = ctx.store.read(id);
     assertTransition(id, statusOf(ctx.store, rec), 'start');
@@ -48,12 +58,9 @@ export async function startContainer(ctx: Context, id: string): Promise<void> {
 export async function deleteContainer(ctx: Context, id: string, force: boolean): Promise<void> {
   let lock: { close(): void };
   try {
-    lock = lockDir(ctx.store.dir(id), libc.flockExclusive);
+    lock = lockExisting(ctx, id);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (force) return;
-      throw new TsrunError('not_found', `container ${id} does not exist`);
-    }
+    if (force && e instanceof TsrunError && e.code === 'not_found') return;
     throw e;
   }
   try {

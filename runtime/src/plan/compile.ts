@@ -27,6 +27,8 @@ export interface PlanOptions {
   cgroupMode: 'v1' | 'v2';
   hierarchies: CgroupHierarchy[];
   warn: (message: string) => void;
+  /** The mount point that holds the rootfs (from the host's mountinfo); needed for shared root propagation. */
+  rootfsParentMount?: string;
 }
 
 export interface Step {
@@ -37,6 +39,8 @@ export interface Step {
 interface Ctx {
   userns: boolean;
   newNs: Set<string>;
+  /** Namespaces joined by path. */
+  joined: Set<string>;
 }
 
 function hookOps(kind: 'createContainer' | 'startContainer', hooks: Hook[] | undefined): Op[] {
@@ -50,6 +54,10 @@ function proc(spec: Spec): NonNullable<Spec['process']> {
 
 function hasBindDev(spec: Spec): boolean {
   return (spec.mounts ?? []).some((m) => m.destination.replace(/\/+$/, '') === '/dev' && (m.type === 'bind' || (m.options ?? []).some((x) => x === 'bind' || x === 'rbind')));
+}
+
+function isShared(flag: number | undefined): boolean {
+  return flag !== undefined && (flag & MS.SHARED) !== 0;
 }
 
 function rootPropagation(spec: Spec): number | undefined {
@@ -66,12 +74,17 @@ export const STEPS: readonly Step[] = [
     name: 'become root in the user namespace',
     ops: (_s, _o, c) => (c.userns ? [{ op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 }] : []),
   },
-  { name: 'new session', ops: () => [{ op: 'setsid' }] },
+  // Devices and created mount points get exactly the modes the plan names; the process umask comes later.
+  { name: 'new session and no umask', ops: () => [{ op: 'setsid' }, { op: 'umask', mask: 0 }] },
   { name: 'session keyring', ops: (_s, o) => (o.noNewKeyring ? [] : [{ op: 'keyring', name: `_ses.${o.id}` }]) },
   {
     name: 'prepare root',
     ops: (s, o) => [
       { op: 'mount', scope: 'host', source: '', target: '/', fstype: '', flags: rootPropagation(s) ?? MS.SLAVE | MS.REC, data: '', create: 'none' },
+      // pivot_root refuses a new root whose parent mount is shared (runc's rootfsParentMountPrivate)
+      ...(isShared(rootPropagation(s)) && o.rootfsParentMount
+        ? [{ op: 'mount', scope: 'host', source: '', target: o.rootfsParentMount, fstype: '', flags: MS.PRIVATE, data: '', create: 'none' } satisfies Op]
+        : []),
       { op: 'mount', scope: 'host', source: o.rootfs, target: o.rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '', create: 'none' },
       { op: 'rootfs', path: o.rootfs },
     ],
@@ -104,7 +117,8 @@ export const STEPS: readonly Step[] = [
       for (const [field, op] of [['hostname', 'hostname'], ['domainname', 'domainname']] as const) {
         const name = s[field];
         if (name === undefined) continue;
-        if (!c.newNs.has('uts')) throw new TsrunError('invalid_config', `config.json: ${field}: requires a new uts namespace`);
+        // As runc: a uts namespace joined by path gets the name too.
+        if (!c.newNs.has('uts') && !c.joined.has('uts')) throw new TsrunError('invalid_config', `config.json: ${field}: requires a uts namespace`);
         ops.push({ op, name });
       }
       return ops;
@@ -194,7 +208,7 @@ export function toPlan(spec: Spec, o: PlanOptions): Plan {
   refuseUnsupported(spec);
   proc(spec);
   const ns = planNamespaces(spec.linux ?? {});
-  const ctx: Ctx = { userns: ns.newNs.has('user'), newNs: ns.newNs as Set<string> };
+  const ctx: Ctx = { userns: ns.newNs.has('user'), newNs: ns.newNs as Set<string>, joined: ns.joined as Set<string> };
   const parent: Op[] = [...ns.parentOps];
   if (spec.process?.terminal && o.consoleSocket) parent.push({ op: 'console_connect', path: o.consoleSocket });
   // Opened by the parent stage, which has the runtime's credentials: inside a user namespace the container's
