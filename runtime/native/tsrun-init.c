@@ -708,6 +708,14 @@ OP(chroot)
 	TRY(chdir("/"), "chdir \"/\"");
 }
 
+/* Without a mount namespace the rootfs must not be moved over the host's "/": change root only. */
+OP(chroot_only)
+{
+	TRY(fchdir(rootfd), "fchdir rootfs");
+	TRY(chroot("."), "chroot \".\"");
+	TRY(chdir("/"), "chdir \"/\"");
+}
+
 OP(mask)
 {
 	int fd = resolve_in("container", w[1], CREATE_NONE);
@@ -971,6 +979,7 @@ static const struct {
 	{ "symlink", op_symlink, 3, 3 }, { "fifo_open", op_fifo_open, 2, 2 },
 	{ "sync", op_sync, 2, 2 }, { "hook", op_hook, 5, -1 },
 	{ "pivot_root", op_pivot_root, 1, 1 }, { "chroot", op_chroot, 1, 1 },
+	{ "chroot_only", op_chroot_only, 1, 1 },
 	{ "mask", op_mask, 2, 2 }, { "readonly", op_readonly, 2, 2 },
 	{ "hostname", op_hostname, 2, 2 }, { "domainname", op_domainname, 2, 2 },
 	{ "write", op_write, 3, 3 }, { "console", op_console, 3, 3 },

@@ -71,7 +71,7 @@ describe('toPlan', () => {
 
   it('rejects duplicate namespaces, a missing mount namespace and a hostname without uts', () => {
     assert.throws(() => toPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }, { type: 'pid' }] } }), opts), /linux.namespaces: duplicate namespace type "pid"/);
-    assert.throws(() => toPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), opts), /a mount namespace is required/);
+    assert.throws(() => toPlan(spec({ linux: { namespaces: [{ type: 'pid' }], maskedPaths: ['/proc/kcore'] } }), opts), /linux.maskedPaths: needs a mount namespace/);
     assert.throws(() => toPlan(spec({ hostname: 'x', linux: { namespaces: [{ type: 'mount' }] } }), opts), /hostname: requires a uts namespace/);
     assert.throws(() => toPlan(spec({ linux: { namespaces: [{ type: 'mount' }, { type: 'user' }] } }), opts), /uidMappings: required/);
   });
@@ -100,6 +100,13 @@ describe('toPlan', () => {
     assert.deepEqual(find(ops, 'cloexec_from')[0], { op: 'cloexec_from', fd: 6 });
     const env = find(ops, 'exec')[0]?.env ?? [];
     assert.ok(env.includes('LISTEN_FDS=1') && env.includes('LISTEN_PID=1'));
+  });
+
+  it('without a mount namespace, mounts in place and only chroots (never moves the rootfs over /)', () => {
+    const { ops } = toPlan(spec({ linux: { namespaces: [{ type: 'pid' }] } }), opts);
+    const n = names(ops);
+    assert.ok(n.includes('chroot_only') && !n.includes('pivot_root') && !n.includes('chroot'));
+    assert.deepEqual(find(ops, 'mount').filter((m) => m.scope === 'host').map((m) => m.target), ['/b/rootfs'], 'no propagation change of /, only the rootfs bind');
   });
 
   it('uses chroot with --no-pivot and requires a console socket for a terminal', () => {

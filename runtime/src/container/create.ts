@@ -12,6 +12,7 @@ import { libc } from '../linux/libc.js';
 import { toPlan } from '../plan/compile.js';
 import type { Plan } from '../plan/ops.js';
 import { runInit } from '../process/init.js';
+import { unmountBelow } from '../rootfs/host-mounts.js';
 import { parentMount } from '../rootfs/parent-mount.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
 import { type Cgroups, cgroupsFor } from './cgroups.js';
@@ -65,6 +66,10 @@ export async function planFor(ctx: Context, o: CreateOptions): Promise<{ spec: S
   return { spec, bundle, rootfs, plan, cgroups };
 }
 
+function hasMountNs(spec: Spec): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount');
+}
+
 function writePidFile(file: string, pid: number): void {
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
@@ -91,6 +96,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     ...(spec.hooks ? { hooks: spec.hooks } : {}),
     config: spec,
     creating: true,
+    ...(hasMountNs(spec) ? {} : { hostMounts: true }),
   };
   const hookState = (status: string) => ({ ociVersion: OCI_VERSION, id: o.id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) });
   try {
@@ -129,6 +135,13 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
         // already gone
       }
       if (!waitGone(pid)) problems.push(`process ${pid} did not exit`);
+    }
+    if (record.hostMounts) {
+      try {
+        unmountBelow(rootfs, libc.umountDetach);
+      } catch (ue) {
+        problems.push((ue as Error).message);
+      }
     }
     if (cgroupsCreated) {
       try {

@@ -3,6 +3,8 @@
 import type { Context } from '../cli/context.js';
 import { OCI_VERSION } from '../config/spec.js';
 import { runHooksWarn } from '../hooks/run.js';
+import { libc } from '../linux/libc.js';
+import { unmountBelow } from '../rootfs/host-mounts.js';
 import type { ContainerRecord } from '../state/store.js';
 import { cgroupsFromRecord } from './cgroups.js';
 import { waitGone } from './wait.js';
@@ -35,6 +37,7 @@ export async function destroyContainer(ctx: Context, rec: ContainerRecord): Prom
     waitGone(pid);
   }
   await cg.destroy();
+  if (rec.hostMounts) unmountBelow(rec.rootfs, libc.umountDetach);
   const state = { ociVersion: OCI_VERSION, id: rec.id, status: 'stopped', bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
   runHooksWarn('poststop', rec.hooks?.poststop, state, ctx.warn);
   ctx.store.remove(rec.id);

@@ -15,6 +15,7 @@ const c = {
   waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
   mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
   flock: lib.func('int flock(int fd, int op)'),
+  umount2: lib.func('int umount2(const char *target, int flags)'),
 };
 
 export class SyscallError extends Error {
@@ -34,6 +35,9 @@ function check(name: string, target: string, rc: number): number {
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const LOCK_EX = 2;
+const MNT_DETACH = 2;
+const EINVAL = 22;
+const ENOENT = 2;
 
 export const libc = {
   setChildSubreaper(): void {
@@ -41,6 +45,13 @@ export const libc = {
   },
   mkfifo(path: string, mode: number): void {
     check('mkfifo', path, c.mkfifo(path, mode) as number);
+  },
+  /** Lazy unmount (MNT_DETACH); a target that is no longer mounted is fine. */
+  umountDetach(target: string): void {
+    if ((c.umount2(target, MNT_DETACH) as number) < 0) {
+      const e = errno();
+      if (e !== EINVAL && e !== ENOENT) throw new SyscallError('umount2', e, target);
+    }
   },
   flockExclusive(fd: number, what: string): void {
     check('flock', what, c.flock(fd, LOCK_EX) as number);

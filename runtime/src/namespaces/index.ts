@@ -46,9 +46,6 @@ export function planNamespaces(linux: Linux): NamespacePlan {
   }
   const joined = new Set(namespaces.filter((n) => n.path).map((n) => n.type));
   const newNs = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
-  if (!seen.has('mount')) {
-    throw new TsrunError('invalid_config', 'config.json: linux.namespaces: a mount namespace is required');
-  }
   const parentOps: Op[] = [];
   for (const type of JOIN_ORDER) {
     const ns = namespaces.find((n) => n.type === type && n.path);

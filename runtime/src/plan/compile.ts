@@ -38,6 +38,8 @@ export interface Step {
 
 interface Ctx {
   userns: boolean;
+  /** A new mount namespace: without one (runc allows it) mounts land in the runtime's namespace. */
+  mountns: boolean;
   newNs: Set<string>;
   /** Namespaces joined by path. */
   joined: Set<string>;
@@ -79,7 +81,11 @@ export const STEPS: readonly Step[] = [
   { name: 'session keyring', ops: (_s, o) => (o.noNewKeyring ? [] : [{ op: 'keyring', name: `_ses.${o.id}` }]) },
   {
     name: 'prepare root',
-    ops: (s, o) => [
+    ops: (s, o, c) => !c.mountns ? [
+      // runc binds the rootfs onto itself in the runtime's namespace too; delete takes it down (host-mounts.ts)
+      { op: 'mount', scope: 'host', source: o.rootfs, target: o.rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '', create: 'none' },
+      { op: 'rootfs', path: o.rootfs },
+    ] : [
       { op: 'mount', scope: 'host', source: '', target: '/', fstype: '', flags: rootPropagation(s) ?? MS.SLAVE | MS.REC, data: '', create: 'none' },
       // pivot_root refuses a new root whose parent mount is shared (runc's rootfsParentMountPrivate)
       ...(isShared(rootPropagation(s)) && o.rootfsParentMount
@@ -99,7 +105,7 @@ export const STEPS: readonly Step[] = [
   },
   { name: 'prestart and createRuntime hooks (runtime namespace)', ops: () => [{ op: 'sync', name: 'hooks' }] },
   { name: 'createContainer hooks', ops: (s) => hookOps('createContainer', s.hooks?.createContainer) },
-  { name: 'change root', ops: (_s, o) => [o.noPivot ? { op: 'chroot' } : { op: 'pivot_root' }] },
+  { name: 'change root', ops: (_s, o, c) => [!c.mountns ? { op: 'chroot_only' } : o.noPivot ? { op: 'chroot' } : { op: 'pivot_root' }] },
   {
     name: 'root propagation and read-only root',
     ops: (s) => {
@@ -204,11 +210,21 @@ function refuseUnsupported(spec: Spec): void {
   if (spec.process?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
 }
 
+/** runc's rule: what cannot be confined to the container without its own mount namespace is refused. */
+function refuseWithoutMountNs(spec: Spec): void {
+  const why = 'needs a mount namespace (linux.namespaces has none)';
+  if ((spec.linux?.maskedPaths?.length ?? 0) > 0) throw new TsrunError('invalid_config', `config.json: linux.maskedPaths: ${why}`);
+  if ((spec.linux?.readonlyPaths?.length ?? 0) > 0) throw new TsrunError('invalid_config', `config.json: linux.readonlyPaths: ${why}`);
+  if (spec.linux?.rootfsPropagation) throw new TsrunError('invalid_config', `config.json: linux.rootfsPropagation: ${why}`);
+}
+
 export function toPlan(spec: Spec, o: PlanOptions): Plan {
   refuseUnsupported(spec);
   proc(spec);
   const ns = planNamespaces(spec.linux ?? {});
-  const ctx: Ctx = { userns: ns.newNs.has('user'), newNs: ns.newNs as Set<string>, joined: ns.joined as Set<string> };
+  const mountns = ns.newNs.has('mount');
+  if (!mountns && !ns.joined.has('mount')) refuseWithoutMountNs(spec);
+  const ctx: Ctx = { mountns, userns: ns.newNs.has('user'), newNs: ns.newNs as Set<string>, joined: ns.joined as Set<string> };
   const parent: Op[] = [...ns.parentOps];
   if (spec.process?.terminal && o.consoleSocket) parent.push({ op: 'console_connect', path: o.consoleSocket });
   // Opened by the parent stage, which has the runtime's credentials: inside a user namespace the container's

@@ -33,6 +33,7 @@ export type Op =
   | { op: 'hook'; kind: string; path: string; args: string[]; env: string[]; timeout: number }
   | { op: 'pivot_root' }
   | { op: 'chroot' }
+  | { op: 'chroot_only' }
   | { op: 'mask'; path: string }
   | { op: 'readonly'; path: string }
   | { op: 'hostname'; name: string }
@@ -86,6 +87,7 @@ export function opWords(o: Op): string[] {
     case 'hook': return [o.op, o.kind, o.path, String(o.timeout), String(o.args.length), ...o.args, ...o.env];
     case 'pivot_root': return [o.op];
     case 'chroot': return [o.op];
+    case 'chroot_only': return [o.op];
     case 'mask': return [o.op, o.path];
     case 'readonly': return [o.op, o.path];
     case 'hostname': return [o.op, o.name];
