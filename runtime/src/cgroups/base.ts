@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CgroupError, CGROUP_CODES, errCode, withHint } from './errors.js';
 import type { CgroupIo } from './io.js';
 import type { CgroupManager, Placement } from './manager.js';
+import type { ApplyOptions, LinuxResources } from './resources.js';
 
 /** The key of the cgroup2 directory in paths(), both in hybrid mode and on a v2 host (runc uses ""). */
 export const UNIFIED = 'unified';
@@ -35,6 +36,7 @@ export abstract class BaseManager implements CgroupManager {
   protected abstract createIn(p: Placement, made: string[]): void;
   /** The directory whose cgroup.procs (recursively) lists the container's processes. */
   protected abstract pidsDir(): string;
+  abstract apply(resources: LinuxResources, opts?: ApplyOptions): void;
 
   paths(): Record<string, string> {
     const out: Record<string, string> = {};

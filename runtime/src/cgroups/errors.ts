@@ -10,6 +10,12 @@ export const CGROUP_CODES = {
   notEmpty: 'ECGROUPNOTEMPTY',
   noCpuset: 'ENOCPUSET',
   badState: 'EBADSTATE',
+  /** linux.resources asks for a controller the host has not mounted (v1) or the cgroup has not enabled (v2). */
+  noController: 'ENOCONTROLLER',
+  /** linux.resources holds a value no cgroup file can take (checked before anything is written). */
+  invalidResources: 'EINVALIDRESOURCES',
+  /** The kernel took a write but the file does not read back as asked (cpu.shares clamped, devices.list). */
+  notApplied: 'ENOTAPPLIED',
 } as const;
 export type CgroupCode = (typeof CGROUP_CODES)[keyof typeof CGROUP_CODES];
 

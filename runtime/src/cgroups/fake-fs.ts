@@ -1,8 +1,10 @@
 // A CgroupIo over an ordinary directory that behaves like cgroupfs where cgroup code depends on it, for unit tests
-// without root: mkdir makes the kernel's files (v2: cgroup.controllers from the parent's subtree_control; v1 cpuset:
-// empty cpuset.cpus/mems), rmdir refuses cgroups with children or processes (EBUSY) and drops the kernel's files,
-// cgroup.procs refuses an empty cpuset (ENOSPC) and v2 "internal processes" (EBUSY), cgroup.subtree_control accepts
-// only available controllers (ENOENT). It records mkdir/rmdir/write calls and fails on demand (failOn).
+// without root: mkdir makes the kernel's files (v2: cgroup.controllers from the parent's subtree_control and the
+// interface files of the controllers enabled there; v1: the files of the hierarchy root with their values there, but
+// empty cpuset.cpus/mems and the parent's devices.list), rmdir refuses cgroups with children or processes (EBUSY) and
+// drops the kernel's files, cgroup.procs refuses an empty cpuset (ENOSPC) and v2 "internal processes" (EBUSY),
+// cgroup.subtree_control accepts only available controllers (ENOENT), devices.allow/deny update devices.list as the
+// kernel does. It records mkdir/rmdir/write calls and fails on demand (failOn).
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 import { errnoError } from './errors.js';
@@ -17,6 +19,33 @@ export interface FakeCall {
 
 const words = (s: string): string[] => s.split(/\s+/).filter((w) => w !== '');
 
+/** What a new v2 cgroup shows for each controller its parent enables (hugetlb with 2MB and 1GB pages, no BFQ). */
+const V2_FILES: Readonly<Record<string, Record<string, string>>> = {
+  cpu: { 'cpu.weight': '100\n', 'cpu.max': 'max 100000\n', 'cpu.max.burst': '0\n', 'cpu.idle': '0\n' },
+  cpuset: { 'cpuset.cpus': '\n', 'cpuset.mems': '\n' },
+  memory: { 'memory.max': 'max\n', 'memory.high': 'max\n', 'memory.low': '0\n', 'memory.swap.max': 'max\n', 'memory.current': '0\n' },
+  io: { 'io.weight': 'default 100\n', 'io.max': '' },
+  pids: { 'pids.max': 'max\n', 'pids.current': '0\n' },
+  hugetlb: { 'hugetlb.2MB.max': 'max\n', 'hugetlb.2MB.rsvd.max': 'max\n', 'hugetlb.1GB.max': 'max\n', 'hugetlb.1GB.rsvd.max': 'max\n' },
+  rdma: { 'rdma.max': '' },
+};
+
+/** The kernel's devices cgroup (v1): "a" resets to allow-all or deny-all; otherwise exceptions merge or shrink. */
+function devicesWrite(list: string, file: 'devices.allow' | 'devices.deny', rule: string): string {
+  const [type, majMin, access] = words(rule);
+  if (type === 'a') return file === 'devices.allow' ? 'a *:* rwm\n' : '';
+  const lines = list.split('\n').filter((l) => l.trim() !== '');
+  if (lines.includes('a *:* rwm')) return list;
+  const key = `${type} ${majMin}`;
+  const at = lines.findIndex((l) => l.startsWith(`${key} `));
+  const old = at < 0 ? '' : (lines[at] ?? '').slice(key.length + 1);
+  const perms = file === 'devices.allow' ? [...'rwm'].filter((p) => old.includes(p) || access?.includes(p)) : [...old].filter((p) => !access?.includes(p));
+  const line = perms.length === 0 ? undefined : `${key} ${perms.join('')}`;
+  if (at < 0 && line) lines.push(line);
+  else if (at >= 0) lines.splice(at, 1, ...(line ? [line] : []));
+  return lines.map((l) => `${l}\n`).join('');
+}
+
 function seedFiles(dir: string, files: Record<string, string>): void {
   for (const [name, value] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), value);
 }
@@ -25,10 +54,13 @@ export class FakeCgroupFs implements CgroupIo {
   readonly calls: FakeCall[] = [];
   private readonly failures: { op: FakeOp; match: (p: string) => boolean; code: string }[] = [];
 
-  /** Makes dir the root of a v1 hierarchy; with cpuset values it is a cpuset hierarchy. */
-  static seedV1(dir: string, opts: { cpuset?: { cpus: string; mems: string } } = {}): void {
+  /**
+   * Makes dir the root of a v1 hierarchy; with cpuset values it is a cpuset hierarchy. `files` are the controller's
+   * files with the values new cgroups start with (e.g. {'memory.limit_in_bytes': '9223372036854771712\n'}).
+   */
+  static seedV1(dir: string, opts: { cpuset?: { cpus: string; mems: string }; files?: Record<string, string> } = {}): void {
     fs.mkdirSync(dir, { recursive: true });
-    seedFiles(dir, { 'cgroup.procs': '' });
+    seedFiles(dir, { 'cgroup.procs': '', ...opts.files });
     if (opts.cpuset) seedFiles(dir, { 'cpuset.cpus': `${opts.cpuset.cpus}\n`, 'cpuset.mems': `${opts.cpuset.mems}\n` });
   }
 
@@ -70,11 +102,19 @@ export class FakeCgroupFs implements CgroupIo {
     nodeIo.mkdir(p);
     const parent = path.dirname(p);
     if (fs.existsSync(path.join(parent, 'cgroup.controllers'))) {
-      FakeCgroupFs.seedV2(p, words(fs.readFileSync(path.join(parent, 'cgroup.subtree_control'), 'utf8')));
+      const enabled = words(fs.readFileSync(path.join(parent, 'cgroup.subtree_control'), 'utf8'));
+      FakeCgroupFs.seedV2(p, enabled);
+      for (const c of enabled) seedFiles(p, V2_FILES[c] ?? {});
       return;
+    }
+    let root = parent;
+    while (!this.isRoot(root)) root = path.dirname(root);
+    for (const f of fs.readdirSync(root, { withFileTypes: true })) {
+      if (f.isFile()) fs.copyFileSync(path.join(root, f.name), path.join(p, f.name));
     }
     seedFiles(p, { 'cgroup.procs': '' });
     if (fs.existsSync(path.join(parent, 'cpuset.cpus'))) seedFiles(p, { 'cpuset.cpus': '', 'cpuset.mems': '' });
+    if (fs.existsSync(path.join(parent, 'devices.list'))) fs.copyFileSync(path.join(parent, 'devices.list'), path.join(p, 'devices.list'));
   }
 
   rmdir(p: string): void {
@@ -122,6 +162,27 @@ export class FakeCgroupFs implements CgroupIo {
         fs.writeFileSync(p, `${available.filter((c) => enabled.has(c)).join(' ')}\n`);
         return;
       }
+      case 'cpu.shares': {
+        const n = BigInt(data.trim());
+        fs.writeFileSync(p, `${n < 2n ? 2n : n > 262144n ? 262144n : n}\n`);
+        return;
+      }
+      case 'memory.limit_in_bytes':
+      case 'memory.memsw.limit_in_bytes': {
+        // The kernel keeps memsw.limit >= limit at all times; -1 means no limit and reads back as the largest value.
+        const NONE = 9223372036854771712n;
+        const value = (s: string): bigint => (s.trim() === '-1' ? NONE : BigInt(s.trim()));
+        const isSwap = path.basename(p) === 'memory.memsw.limit_in_bytes';
+        const other = file(isSwap ? 'memory.limit_in_bytes' : 'memory.memsw.limit_in_bytes');
+        if (other.trim() !== '' && (isSwap ? value(data) < value(other) : value(data) > value(other))) throw errnoError('write', p, 'EINVAL', { data });
+        fs.writeFileSync(p, `${value(data)}\n`);
+        return;
+      }
+      case 'devices.allow':
+      case 'devices.deny':
+        if (!/^[abc] (\d+|\*):(\d+|\*) [rwm]+$/.test(data.trim())) throw errnoError('write', p, 'EINVAL', { data });
+        fs.writeFileSync(path.join(dir, 'devices.list'), devicesWrite(file('devices.list'), path.basename(p) as 'devices.allow' | 'devices.deny', data.trim()));
+        return;
       default:
         fs.writeFileSync(p, data);
     }

@@ -10,6 +10,7 @@ import { detect, type CgroupHost } from './detect.js';
 import { CgroupError, CGROUP_CODES } from './errors.js';
 import { nodeIo, type CgroupIo } from './io.js';
 import { hierarchyDir, parseCgroupsPath, requireCgroupfs } from './paths.js';
+import type { ApplyOptions, LinuxResources, ResourceFiles } from './resources.js';
 import { V1Manager } from './v1/index.js';
 import { V2Manager } from './v2/index.js';
 
@@ -23,6 +24,13 @@ export interface CgroupManager {
   createdDirs(): string[];
   /** Creates the directories; on failure removes the ones it made and throws. */
   create(): Promise<void>;
+  /**
+   * Writes linux.resources into the container's cgroups, as runc 1.1's Set does: create calls it after create() and
+   * before the first process joins, `update` on a live container with the full new resources (a setting left out is
+   * left as it is, except devices: v1 device rules are always made exactly the given rules plus runc's default ones).
+   * Values are checked first; a failed write stops at that write and throws a CgroupError naming the setting.
+   */
+  apply(resources: LinuxResources, opts?: ApplyOptions): void;
   /** Moves pid into the container's cgroup in every hierarchy. */
   join(pid: number): void;
   procsFiles(): string[];
@@ -40,10 +48,17 @@ export interface Placement {
   names: string[];
 }
 
-/** A controller's file under v1/ or v2/. initDir runs on every directory create() makes, top-down. */
+/**
+ * A controller's file under v1/ or v2/. initDir runs on every directory create() makes, top-down. apply() runs check()
+ * of every controller before any controller's set(), so a bad value leaves the cgroup untouched.
+ */
 export interface Controller {
   readonly name: string;
   initDir?(dir: string, io: CgroupIo): void;
+  /** Refuses values no file can take (throws invalid()). */
+  check?(r: LinuxResources): void;
+  /** Writes this controller's part of r into files.dir. */
+  set?(files: ResourceFiles, r: LinuxResources): void;
 }
 
 export interface ManagerOptions {

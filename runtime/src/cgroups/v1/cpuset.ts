@@ -1,6 +1,7 @@
 // cpuset (v1): a new cgroup starts with empty cpuset.cpus and cpuset.mems (unless cgroup.clone_children is set), and
 // the kernel refuses tasks (ENOSPC) until both are set. Every level create() makes gets the values of its nearest
 // ancestor that has them. Directories we did not make are never written (runc would fill empty parents too).
+// set() writes linux.resources.cpu.cpus, then mems, when given (the same files and order on v2).
 import * as path from 'node:path/posix';
 import { CgroupError, CGROUP_CODES } from '../errors.js';
 import type { CgroupIo } from '../io.js';
@@ -23,5 +24,9 @@ export const cpuset: Controller = {
       const own = path.join(dir, file);
       if (io.read(own).trim() === '') io.write(own, nearestValue(dir, file, io));
     }
+  },
+  set(f, r) {
+    if (r.cpu?.cpus) f.write('cpu.cpus', 'cpuset.cpus', r.cpu.cpus);
+    if (r.cpu?.mems) f.write('cpu.mems', 'cpuset.mems', r.cpu.mems);
   },
 };

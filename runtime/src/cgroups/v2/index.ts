@@ -3,11 +3,24 @@
 // that ancestor has available (cgroup.controllers) and has not enabled yet. A cgroup with processes of its own cannot
 // do that (EBUSY, "no internal processes"), so such failures carry that hint.
 // In hybrid mode the cgroup2 mount is handled by the v1 manager and never gets controllers enabled.
+// apply() writes the resource files in runc 1.1's fs2 order; device rules (BPF on v2) are not implemented yet.
 import * as path from 'node:path/posix';
 import { BaseManager, mkdirOwn } from '../base.js';
 import { CgroupError, CGROUP_CODES, withHint } from '../errors.js';
 import type { CgroupIo } from '../io.js';
-import type { Placement } from '../manager.js';
+import type { Controller, Placement } from '../manager.js';
+import { fieldName, ignoredSettings, ResourceFiles, type ApplyOptions, type LinuxResources } from '../resources.js';
+import { cpu } from './cpu.js';
+import { cpuset } from './cpuset.js';
+import { hugetlb } from './hugetlb.js';
+import { io } from './io.js';
+import { memory } from './memory.js';
+import { pids } from './pids.js';
+import { rdma } from './rdma.js';
+import { unified } from './unified.js';
+
+/** runc 1.1 fs2 Set's order; unified last, so its values win. */
+const APPLY_ORDER: readonly Controller[] = [pids, memory, io, cpu, cpuset, hugetlb, rdma, unified];
 
 const ENABLE_HINTS: Readonly<Record<string, string>> = {
   EBUSY: 'the cgroup has processes of its own, and cgroup v2 lets only cgroups without processes enable controllers for their children',
@@ -75,4 +88,27 @@ export class V2Manager extends BaseManager {
     if (!p) throw new CgroupError(CGROUP_CODES.badState, 'cgroup: v2 manager without a directory');
     return p.dir;
   }
+
+  apply(r: LinuxResources, opts: ApplyOptions = {}): void {
+    for (const c of APPLY_ORDER) c.check?.(r);
+    const warn = opts.warn ?? ((): void => {});
+    for (const w of ignoredSettings(r, 'v2')) warn(w);
+    const dir = this.pidsDir();
+    const explainMissing = (field: string, file: string): CgroupError | undefined => controllerMissing(dir, field, file, this.io);
+    for (const c of APPLY_ORDER) c.set?.(new ResourceFiles(c.name, dir, this.io, { warn, explainMissing }), r);
+  }
+}
+
+/** A file that cannot be written because its controller (the name before the first dot) is not enabled for dir. */
+function controllerMissing(dir: string, field: string, file: string, io: CgroupIo): CgroupError | undefined {
+  const controller = file.split('.')[0] ?? '';
+  if (controller === 'cgroup' || !file.includes('.')) return undefined;
+  let available: string[];
+  try {
+    available = words(io.read(path.join(dir, 'cgroup.controllers')));
+  } catch {
+    return undefined;
+  }
+  if (available.includes(controller)) return undefined;
+  return new CgroupError(CGROUP_CODES.noController, `${fieldName(field)}: controller "${controller}" is not available in ${dir}`, { path: path.join(dir, file) });
 }
