@@ -1,3 +1,5 @@
+import type { LinuxResources } from '../cgroups/resources.js';
+
 // Types of the OCI runtime spec v1.3 documents the runtime reads and writes (config.json, state, features).
 // They describe what the JSON schemas in specs/ accept; code below config/ relies on validation having run.
 
@@ -111,7 +113,7 @@ export interface Linux {
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
   devices?: Device[];
   cgroupsPath?: string;
-  resources?: Record<string, unknown>;
+  resources?: LinuxResources;
   rootfsPropagation?: string;
   seccomp?: Record<string, unknown>;
   sysctl?: Record<string, string>;

@@ -106,6 +106,8 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     await cgroups.create();
     cgroupsCreated = true;
     record.cgroupCreated = cgroups.createdDirs();
+    // Always, as runc: on v1 even a config without resources gets the default device rules.
+    cgroups.apply(spec.linux?.resources ?? {}, { warn: ctx.warn });
     const result = await runInit(plan, {
       onSpawn: (stagePid) => cgroups.join(stagePid),
       onPid: (p) => {
