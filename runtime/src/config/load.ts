@@ -122,7 +122,7 @@ function checkSpec(spec: Spec, requireProcess: boolean): void {
     }
   });
 
-  checkErrnoRet(linux.seccomp);
+  checkErrnoRet(linux.seccomp as Record<string, unknown> | undefined);
 }
 
 // config-linux.md seccomp: errnoRet is for 'actions like SCMP_ACT_ERRNO and SCMP_ACT_TRACE'; 'When the action

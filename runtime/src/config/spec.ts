@@ -1,4 +1,5 @@
 import type { LinuxResources } from '../cgroups/resources.js';
+import type { LinuxSeccomp } from '../seccomp/types.js';
 
 // Types of the OCI runtime spec v1.3 documents the runtime reads and writes (config.json, state, features).
 // They describe what the JSON schemas in specs/ accept; code below config/ relies on validation having run.
@@ -115,7 +116,7 @@ export interface Linux {
   cgroupsPath?: string;
   resources?: LinuxResources;
   rootfsPropagation?: string;
-  seccomp?: Record<string, unknown>;
+  seccomp?: LinuxSeccomp;
   sysctl?: Record<string, string>;
   maskedPaths?: string[];
   readonlyPaths?: string[];

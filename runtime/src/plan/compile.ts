@@ -5,6 +5,7 @@ import { TsrunError } from '../errors.js';
 import { planNamespaces } from '../namespaces/index.js';
 import { capabilityMask } from '../process/capabilities.js';
 import { planRlimits } from '../process/rlimits.js';
+import { seccompOp } from '../seccomp/compile.js';
 import { envValue, withDefaults } from '../process/user.js';
 import { planDevices, planDevSymlinks } from '../rootfs/devices.js';
 import { MS, PROPAGATION } from '../rootfs/mount-options.js';
@@ -156,6 +157,8 @@ export const STEPS: readonly Step[] = [
   },
   { name: 'rlimits', ops: (s) => planRlimits(proc(s).rlimits) },
   { name: 'umask', ops: (s) => [{ op: 'umask', mask: proc(s).user.umask ?? 0o022 }] },
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before capabilities are dropped (runc).
+  { name: 'seccomp (without no_new_privs)', ops: (s) => (s.linux?.seccomp && !proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
   {
     name: 'user and capabilities',
     ops: (s, o, c) => {
@@ -190,6 +193,8 @@ export const STEPS: readonly Step[] = [
   { name: 'report ready and wait for start', ops: () => [{ op: 'ready' }, { op: 'fifo_wait' }] },
   { name: 'startContainer hooks', ops: (s) => hookOps('startContainer', s.hooks?.startContainer) },
   { name: 'no new privileges', ops: (s) => (proc(s).noNewPrivileges ? [{ op: 'nnp' }] : []) },
+  // With no_new_privs the filter goes on last, so it constrains only the container's program (runc).
+  { name: 'seccomp (with no_new_privs)', ops: (s) => (s.linux?.seccomp && proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
   { name: 'close inherited fds', ops: (_s, o) => [{ op: 'cloexec_from', fd: 3 + o.listenFds + o.preserveFds }] },
   { name: 'exec', ops: (s, o) => [{ op: 'exec', args: proc(s).args ?? [], env: containerEnv(s, o) }] },
 ];
@@ -205,7 +210,8 @@ function refuseUnsupported(spec: Spec): void {
   const refuse = (field: string, why: string) => {
     throw new TsrunError('unsupported', `config.json: ${field}: ${why}`);
   };
-  if (linux.seccomp) refuse('linux.seccomp', 'seccomp is not supported by this build yet');
+  const notify = (linux.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY');
+  if (notify || linux.seccomp?.listenerPath) refuse('linux.seccomp', 'SCMP_ACT_NOTIFY and listenerPath are not supported yet');
   if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not enabled on this host');
   if (spec.process?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
 }
