@@ -13,7 +13,6 @@ import { toPlan } from '../plan/compile.js';
 import type { Plan } from '../plan/ops.js';
 import { runInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
-import { parentMount } from '../rootfs/parent-mount.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
 import { type Cgroups, cgroupsFor } from './cgroups.js';
 import { waitGone } from './wait.js';
@@ -61,7 +60,6 @@ export async function planFor(ctx: Context, o: CreateOptions): Promise<{ spec: S
     cgroupMode: cgroups.mode,
     hierarchies: cgroups.hierarchies(),
     warn: ctx.warn,
-    rootfsParentMount: spec.linux?.rootfsPropagation?.includes('shared') ? parentMount(rootfs) : undefined,
   });
   return { spec, bundle, rootfs, plan, cgroups };
 }

@@ -28,8 +28,6 @@ export interface PlanOptions {
   cgroupMode: 'v1' | 'v2';
   hierarchies: CgroupHierarchy[];
   warn: (message: string) => void;
-  /** The mount point that holds the rootfs (from the host's mountinfo); needed for shared root propagation. */
-  rootfsParentMount?: string;
 }
 
 export interface Step {
@@ -59,10 +57,6 @@ function hasBindDev(spec: Spec): boolean {
   return (spec.mounts ?? []).some((m) => m.destination.replace(/\/+$/, '') === '/dev' && (m.type === 'bind' || (m.options ?? []).some((x) => x === 'bind' || x === 'rbind')));
 }
 
-function isShared(flag: number | undefined): boolean {
-  return flag !== undefined && (flag & MS.SHARED) !== 0;
-}
-
 function rootPropagation(spec: Spec): number | undefined {
   const p = spec.linux?.rootfsPropagation;
   if (!p) return undefined;
@@ -82,16 +76,14 @@ export const STEPS: readonly Step[] = [
   { name: 'session keyring', ops: (_s, o) => (o.noNewKeyring ? [] : [{ op: 'keyring', name: `_ses.${o.id}` }]) },
   {
     name: 'prepare root',
-    ops: (s, o, c) => !c.mountns ? [
+    ops: (_s, o, c) => !c.mountns ? [
       // runc binds the rootfs onto itself in the runtime's namespace too; delete takes it down (host-mounts.ts)
       { op: 'mount', scope: 'host', source: o.rootfs, target: o.rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '', create: 'none' },
       { op: 'rootfs', path: o.rootfs },
     ] : [
-      { op: 'mount', scope: 'host', source: '', target: '/', fstype: '', flags: rootPropagation(s) ?? MS.SLAVE | MS.REC, data: '', create: 'none' },
-      // pivot_root refuses a new root whose parent mount is shared (runc's rootfsParentMountPrivate)
-      ...(isShared(rootPropagation(s)) && o.rootfsParentMount
-        ? [{ op: 'mount', scope: 'host', source: '', target: o.rootfsParentMount, fstype: '', flags: MS.PRIVATE, data: '', create: 'none' } satisfies Op]
-        : []),
+      // Always rslave while setting up: nothing the container mounts can reach the host, and the rootfs can be
+      // bound and pivoted whatever its propagation. linux.rootfsPropagation is applied to the new / after pivot.
+      { op: 'mount', scope: 'host', source: '', target: '/', fstype: '', flags: MS.SLAVE | MS.REC, data: '', create: 'none' },
       { op: 'mount', scope: 'host', source: o.rootfs, target: o.rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '', create: 'none' },
       { op: 'rootfs', path: o.rootfs },
     ],
