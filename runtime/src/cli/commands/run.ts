@@ -1,14 +1,27 @@
 // run = create + start (+ wait in the foreground, forwarding signals; the exit code is the container's,
 // 128+n when a signal killed it). tsrun becomes a child subreaper so the container's init, whose parent (the
 // native stage) exits during create, is reparented to it and can be waited for.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createContainer } from '../../container/create.js';
 import { destroyContainer } from '../../container/destroy.js';
 import { startContainer } from '../../container/start.js';
+import { foregroundTty } from '../../container/tty.js';
 import { libc } from '../../linux/libc.js';
 import type { Command } from '../registry.js';
 import { createArgs, createOptions } from './create.js';
 
 const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'] as const;
+
+/** Whether the bundle asks for a terminal; only read here to decide who receives the pty master. */
+async function wantsTerminal(bundle: string): Promise<boolean> {
+  try {
+    const spec = JSON.parse(await fs.promises.readFile(path.join(bundle, 'config.json'), 'utf8'));
+    return spec?.process?.terminal === true;
+  } catch {
+    return false; // create reports the problem with the config
+  }
+}
 
 export function exitCode(status: number): number {
   const signal = status & 0x7f;
@@ -21,7 +34,16 @@ export const command: Command = {
   async run(ctx, { values, positionals }) {
     const o = createArgs(values, positionals);
     if (!values.detach) libc.setChildSubreaper();
-    const rec = await createContainer(ctx, o);
+    const tty = !values.detach && !o.consoleSocket && (await wantsTerminal(o.bundle)) ? foregroundTty() : undefined;
+    if (tty) o.consoleSocket = tty.socketPath;
+    let rec;
+    try {
+      rec = await createContainer(ctx, o);
+      await tty?.attached;
+    } catch (e) {
+      tty?.close();
+      throw e;
+    }
     try {
       await startContainer(ctx, o.id);
     } catch (e) {
@@ -41,6 +63,10 @@ export const command: Command = {
     for (const sig of FORWARDED) process.on(sig, forward);
     const status = await libc.waitpid(rec.pid);
     for (const sig of FORWARDED) process.off(sig, forward);
+    if (tty) {
+      await tty.drained();
+      tty.close();
+    }
     if (!values.keep) await destroyContainer(ctx, ctx.store.read(o.id));
     return exitCode(status);
   },

@@ -1,0 +1,71 @@
+// process.terminal with --console-socket (runc's protocol: the pty master sent over SCM_RIGHTS), on every runtime.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { listenConsole } from '../../runtime/src/linux/console.js';
+import { type Bundle, forceDelete, makeBundle, needRoot, rt } from '../helpers/bundle.js';
+import { runtimes, uniqueId } from './runtimes.js';
+
+/** Reads everything from a pty master until the container side closes (EIO). */
+function readAll(fd: number): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    const s = fs.createReadStream('', { fd, autoClose: false });
+    s.on('data', (d) => (out += d));
+    s.on('error', () => resolve(out));
+    s.on('end', () => resolve(out));
+  });
+}
+
+for (const r of runtimes()) {
+  describe(`console socket: ${r.name}`, { skip: needRoot }, () => {
+    const bundles: Bundle[] = [];
+    const ids: string[] = [];
+    after(() => {
+      for (const i of ids) forceDelete(r, i);
+      for (const b of bundles) b.remove();
+      fs.rmSync(r.root, { recursive: true, force: true });
+    });
+
+    it('sends the pty master; the program runs on the slave as its controlling terminal, with consoleSize', async () => {
+      const b = makeBundle('tty; stty size; [ -t 0 ] && echo stdin-is-tty', (s) => {
+        if (!s.process) return;
+        s.process.terminal = true;
+        s.process.consoleSize = { height: 30, width: 100 };
+      });
+      bundles.push(b);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-consock-'));
+      const sock = path.join(dir, 'c.sock');
+      const listener = listenConsole(sock);
+      try {
+        const c = uniqueId('tty');
+        ids.push(c);
+        const master = listener.accept();
+        const created = rt(r, ['create', '--console-socket', sock, '-b', b.dir, c]);
+        assert.equal(created.status, 0, created.err);
+        const fd = await master;
+        const output = readAll(fd);
+        assert.equal(rt(r, ['start', c]).status, 0);
+        assert.equal((await output).replace(/\r/g, ''), '/dev/pts/0\n30 100\nstdin-is-tty\n');
+        fs.closeSync(fd);
+      } finally {
+        listener.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses a terminal without a console socket when detached', () => {
+      const b = makeBundle('true', (s) => {
+        if (s.process) s.process.terminal = true;
+      });
+      bundles.push(b);
+      const c = uniqueId('notty');
+      ids.push(c);
+      const res = rt(r, ['run', '-d', '-b', b.dir, c]);
+      assert.notEqual(res.status, 0);
+      assert.notEqual(rt(r, ['state', c]).status, 0, 'nothing left behind');
+    });
+  });
+}
