@@ -1,6 +1,7 @@
 // Global flags (runc's: --root, --log, --log-format, --debug, --systemd-cgroup) and what every command shares.
 import * as fs from 'node:fs';
 import { Store } from '../state/store.js';
+import { stderr } from './output.js';
 
 export interface Globals {
   root: string;
@@ -32,7 +33,7 @@ export function makeContext(g: Globals): Context {
     ...g,
     store: new Store(g.root),
     warn(message) {
-      process.stderr.write(`tsrun: warning: ${message}\n`);
+      stderr(`tsrun: warning: ${message}\n`);
       logLine(g, 'warning', message);
     },
     debugLog(message) {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { TsrunError } from '../errors.js';
 import { type Globals, logError, makeContext } from './context.js';
 import { COMMANDS } from './registry.js';
+import { stderr, stdout } from './output.js';
 
 const VERSION = '0.1.0';
 
@@ -46,11 +47,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const g = parseArgs({ args: global, options: GLOBAL_OPTIONS, strict: true, allowPositionals: false }).values;
     if (g.version) {
-      process.stdout.write(`tsrun version ${VERSION}\nspec: 1.3.0\n`);
+      stdout(`tsrun version ${VERSION}\nspec: 1.3.0\n`);
       return 0;
     }
     if (g.help || !command) {
-      process.stdout.write(HELP);
+      stdout(HELP);
       return g.help ? 0 : 1;
     }
     const logFormat = g['log-format'];
@@ -61,16 +62,16 @@ export async function main(argv: string[]): Promise<number> {
     const { command: cmd } = await load();
     const args = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
     if (args.values.help) {
-      process.stdout.write(`usage: tsrun ${cmd.usage}\n`);
+      stdout(`usage: tsrun ${cmd.usage}\n`);
       return 0;
     }
     const code = await cmd.run(makeContext(globals), args as Parameters<typeof cmd.run>[1]);
     return code ?? 0;
   } catch (e) {
     const message = toMessage(e);
-    process.stderr.write(`tsrun: ${message}\n`);
+    stderr(`tsrun: ${message}\n`);
     logError(globals, message);
-    if (globals.debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    if (globals.debug && e instanceof Error && e.stack) stderr(`${e.stack}\n`);
     return 1;
   }
 }
@@ -80,7 +81,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`tsrun: ${toMessage(e)}\n`);
+    stderr(`tsrun: ${toMessage(e)}\n`);
     process.exitCode = 1;
   },
 );

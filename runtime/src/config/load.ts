@@ -1,7 +1,9 @@
 // Reads an OCI bundle's config.json (and exec's process.json): parse, schema-validate, then the rules a schema
 // cannot express. Everything after this takes a Spec that passed both, so the messages here are the ones a user
 // sees for a broken bundle: one line each, naming the file and the field.
-import { readFile, realpath, stat } from 'node:fs/promises';
+// Synchronous fs on purpose: a short-lived CLI gains nothing from the thread pool, and create keeps that pool busy
+// with cgroup writes while it validates (see container/create.ts).
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Process, Spec } from './spec.js';
 import { ConfigError } from './errors.js';
@@ -23,16 +25,31 @@ export interface LoadOptions {
 const CONFIG = 'config.json';
 
 export async function loadBundle(bundleDir: string, options: LoadOptions = {}): Promise<Bundle> {
+  return verifyBundle(await readBundle(bundleDir), options);
+}
+
+/** A bundle's config.json read and parsed, not yet validated. */
+export interface RawBundle {
+  bundle: string;
+  doc: unknown;
+}
+
+/** First half of loadBundle: find the bundle and parse its config.json (create overlaps the rest with cgroup setup). */
+export async function readBundle(bundleDir: string): Promise<RawBundle> {
   const given = resolve(bundleDir);
   let bundle: string;
   try {
-    bundle = await realpath(given);
+    bundle = realpathSync(given);
   } catch (err) {
     throw new ConfigError(`bundle ${given}: ${describe(err, 'no such directory')}`, { file: given }, { cause: err });
   }
-  if (!(await stat(bundle)).isDirectory()) throw new ConfigError(`bundle ${given}: not a directory`, { file: given });
+  if (!statSync(bundle).isDirectory()) throw new ConfigError(`bundle ${given}: not a directory`, { file: given });
+  return { bundle, doc: await readJson(join(bundle, CONFIG), CONFIG) };
+}
 
-  const spec = (await readJson(join(bundle, CONFIG), CONFIG)) as Spec;
+/** Second half of loadBundle: schema validation, the checks a schema cannot express, the rootfs. */
+export async function verifyBundle({ bundle, doc }: RawBundle, options: LoadOptions = {}): Promise<Bundle> {
+  const spec = doc as Spec;
   validateDocument('config', spec, CONFIG);
   checkSpec(spec, options.requireProcess ?? true);
   if (spec.process) defaultUser(spec.process);
@@ -43,7 +60,6 @@ export async function loadBundle(bundleDir: string, options: LoadOptions = {}): 
   return { spec, bundle, rootfs };
 }
 
-/** Reads process.json for `exec --process`; `file` is named in errors as given. */
 export async function loadProcess(file: string): Promise<Process> {
   const proc = (await readJson(resolve(file), file)) as Process;
   validateDocument('process', proc, file);
@@ -54,7 +70,7 @@ export async function loadProcess(file: string): Promise<Process> {
 async function readJson(path: string, name: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`${path}: ${describe(err, 'no such file')}`, { file: name }, { cause: err });
   }
@@ -75,7 +91,7 @@ function describe(err: unknown, enoent: string): string {
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }

@@ -4,29 +4,15 @@
 // ajv can report several errors for one failure (each branch of an anyOf, the `if` whose `then` failed, ...);
 // the user gets one line, so we pick the error that says most: the deepest in the document.
 import type { ErrorObject } from 'ajv';
+// Generated into dist/specs/ by the build; the same relative path reaches specs/validators.d.ts from the sources.
+import * as loaded from '../../../specs/validators.js';
 import { ConfigError } from './errors.js';
 
 export type DocumentKind = 'config' | 'state' | 'features' | 'process';
 
-interface CompiledValidator {
-  (doc: unknown): boolean;
-  errors?: ErrorObject[] | null;
-}
-
-type Validators = Record<DocumentKind, CompiledValidator>;
-
-// dist/runtime/src/config/validate.js -> dist/specs/validators.js. Imported by URL so that tsc does not look
-// for it among the sources; loaded once, when this module is.
-const VALIDATORS = new URL('../../../specs/validators.js', import.meta.url);
-
-const loaded: Validators | Error = await import(VALIDATORS.href).then(
-  (mod: Validators) => mod,
-  (err: unknown) => new Error(`schema validators not built (${VALIDATORS.pathname}): run npm run build`, { cause: err }),
-);
 
 /** Throws a ConfigError naming `file`, the JSON path and the broken rule unless `doc` is a valid `kind` document. */
 export function validateDocument(kind: DocumentKind, doc: unknown, file: string): void {
-  if (loaded instanceof Error) throw loaded;
   const validate = loaded[kind];
   if (validate(doc)) return;
   const errors = validate.errors ?? [];

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../cli/context.js';
-import { loadBundle } from '../config/load.js';
+import { loadBundle, readBundle, verifyBundle } from '../config/load.js';
 import type { Spec } from '../config/spec.js';
 import { OCI_VERSION } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
@@ -11,7 +11,7 @@ import { runHooks } from '../hooks/run.js';
 import { libc } from '../linux/libc.js';
 import { toPlan } from '../plan/compile.js';
 import type { Plan } from '../plan/ops.js';
-import { runInit } from '../process/init.js';
+import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
 import { type Cgroups, cgroupsFor } from './cgroups.js';
@@ -44,10 +44,8 @@ export function ownerName(uid: number): string {
   return String(uid);
 }
 
-export async function planFor(ctx: Context, o: CreateOptions): Promise<{ spec: Spec; bundle: string; rootfs: string; plan: Plan; cgroups: Cgroups }> {
-  const { spec, bundle, rootfs } = await loadBundle(o.bundle);
-  const cgroups = cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup);
-  const plan = toPlan(spec, {
+function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, rootfs: string, cgroups: Cgroups): Plan {
+  return toPlan(spec, {
     id: o.id,
     bundle,
     rootfs,
@@ -61,7 +59,17 @@ export async function planFor(ctx: Context, o: CreateOptions): Promise<{ spec: S
     hierarchies: cgroups.hierarchies(),
     warn: ctx.warn,
   });
-  return { spec, bundle, rootfs, plan, cgroups };
+}
+
+/** What create would do, without doing it (`create --dry-run`). */
+export async function planFor(ctx: Context, o: CreateOptions): Promise<{ plan: Plan }> {
+  const { spec, bundle, rootfs } = await loadBundle(o.bundle);
+  return { plan: planWith(ctx, o, spec, bundle, rootfs, cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup)) };
+}
+
+function rawCgroupsPath(doc: unknown): string | undefined {
+  const p = (doc as { linux?: { cgroupsPath?: unknown } } | null)?.linux?.cgroupsPath;
+  return typeof p === 'string' ? p : undefined;
 }
 
 function hasMountNs(spec: Spec): boolean {
@@ -75,44 +83,57 @@ function writePidFile(file: string, pid: number): void {
   fs.renameSync(tmp, abs);
 }
 
+/**
+ * The order overlaps the slow parts: the native stage is spawned and put into the container's cgroups (on v1 the
+ * first write to cgroup.procs waits for an RCU grace period) while the config is validated and compiled.
+ */
 export async function createContainer(ctx: Context, o: CreateOptions): Promise<ContainerRecord> {
-  const { spec, bundle, rootfs, plan, cgroups } = await planFor(ctx, o);
+  const raw = await readBundle(o.bundle);
+  const cgroups = cgroupsFor(rawCgroupsPath(raw.doc), o.id, ctx.systemdCgroup);
   const dir = ctx.store.reserve(o.id);
   const lock = lockDir(dir, libc.flockExclusive);
   let pid: number | undefined;
+  let stage: NativeStage | undefined;
   let cgroupsCreated = false;
-  const record: ContainerRecord = {
-    id: o.id,
-    pid: 0,
-    startTime: 0,
-    bundle,
-    rootfs,
-    created: new Date().toISOString(),
-    owner: ownerName(process.getuid?.() ?? 0),
-    ...(spec.annotations ? { annotations: spec.annotations } : {}),
-    cgroupPaths: cgroups.paths(),
-    ...(spec.hooks ? { hooks: spec.hooks } : {}),
-    config: spec,
-    creating: true,
-    ...(hasMountNs(spec) ? {} : { hostMounts: true }),
-  };
-  const hookState = (status: string) => ({ ociVersion: OCI_VERSION, id: o.id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) });
+  let hostMounts: string | undefined;
   try {
+    await cgroups.create();
+    cgroupsCreated = true;
+    stage = spawnInit(listenFds() + o.preserveFds);
+    const joined = joinAsync(cgroups.procsFiles(), stage.pid);
+    joined.catch(() => {}); // awaited below; a validation error may come first
+    const { spec, bundle, rootfs } = await verifyBundle(raw);
+    if (!hasMountNs(spec)) hostMounts = rootfs;
+    const plan = planWith(ctx, o, spec, bundle, rootfs, cgroups);
+    const record: ContainerRecord = {
+      id: o.id,
+      pid: 0,
+      startTime: 0,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: ownerName(process.getuid?.() ?? 0),
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      cgroupPaths: cgroups.paths(),
+      cgroupCreated: cgroups.createdDirs(),
+      ...(spec.hooks ? { hooks: spec.hooks } : {}),
+      config: spec,
+      creating: true,
+      ...(hostMounts ? { hostMounts: true } : {}),
+    };
+    const hookState = (status: string) => ({ ociVersion: OCI_VERSION, id: o.id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) });
     // 0622 whatever the umask: the init may have switched to another user by the time it opens the fifo.
     libc.mkfifo(ctx.store.fifo(o.id), 0o622);
     fs.chmodSync(ctx.store.fifo(o.id), 0o622);
-    await cgroups.create();
-    cgroupsCreated = true;
-    record.cgroupCreated = cgroups.createdDirs();
     // Always, as runc: on v1 even a config without resources gets the default device rules.
     cgroups.apply(spec.linux?.resources ?? {}, { warn: ctx.warn });
-    const result = await runInit(plan, {
-      onSpawn: (stagePid) => cgroups.join(stagePid),
+    await joined;
+    const result = await stage.run(plan, {
       onPid: (p) => {
         pid = p;
         record.pid = p;
         record.startTime = procStat(p)?.startTime ?? 0;
-        ctx.store.write(record);
+        ctx.store.write(record, false);
       },
       onSync: (name) => {
         if (name !== 'hooks') throw new TsrunError('create_failed', `native stage: unknown sync point "${name}"`);
@@ -128,17 +149,18 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     return record;
   } catch (e) {
     const problems: string[] = [];
-    if (pid !== undefined) {
+    for (const p of [pid, stage?.pid]) {
+      if (p === undefined) continue;
       try {
-        process.kill(pid, 'SIGKILL');
+        process.kill(p, 'SIGKILL');
       } catch {
         // already gone
       }
-      if (!waitGone(pid)) problems.push(`process ${pid} did not exit`);
+      if (!waitGone(p)) problems.push(`process ${p} did not exit`);
     }
-    if (record.hostMounts) {
+    if (hostMounts) {
       try {
-        unmountBelow(rootfs, libc.umountDetach);
+        unmountBelow(hostMounts, libc.umountDetach);
       } catch (ue) {
         problems.push((ue as Error).message);
       }
@@ -158,4 +180,15 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
   } finally {
     lock.close();
   }
+}
+
+/** Moves pid into every hierarchy at once, off the main thread (fs.promises). */
+async function joinAsync(procsFiles: string[], pid: number): Promise<void> {
+  await Promise.all(
+    procsFiles.map((f) =>
+      fs.promises.writeFile(f, String(pid)).catch((e: NodeJS.ErrnoException) => {
+        throw new TsrunError('create_failed', `cgroup: write ${f}: ${e.code ?? e.message}`);
+      }),
+    ),
+  );
 }

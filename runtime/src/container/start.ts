@@ -16,7 +16,7 @@ function releaseInit(fifo: string, alive: () => boolean): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(1);
-    for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    for (let delay = 0.05; ; delay = Math.min(delay * 2, 20)) {
       try {
         if (fs.readSync(fd, buf, 0, 1, null) === 1) return;
       } catch (e) {

@@ -1,12 +1,8 @@
 // The receiving end of runc's --console-socket protocol: a unix socket the container init connects to and
 // sends the pty master over with SCM_RIGHTS. `tsrun run` uses it for a terminal in the foreground (as runc does),
 // and the shim will for its containers. Blocking calls run on koffi's worker threads so the event loop stays free.
-import koffi from 'koffi';
 import { errnoName, strerror } from './errno.js';
-
-const lib = koffi.load('libc.so.6');
-const errnoLocation = lib.func('int *__errno_location()');
-const errno = () => koffi.decode(errnoLocation(), 'int') as number;
+import { errno, koffi, libcLib as lib } from './ffi.js';
 
 const SockaddrUn = koffi.struct('tsrun_sockaddr_un', { sun_family: 'uint16_t', sun_path: koffi.array('char', 108) });
 const Iovec = koffi.struct('tsrun_iovec', { iov_base: 'void *', iov_len: 'size_t' });

@@ -1,14 +1,7 @@
-// The only file that imports koffi: typed bindings for the few libc calls the TypeScript side needs.
+// Typed bindings for the few libc calls the TypeScript side needs (koffi is loaded in ffi.ts only).
 // Everything between clone() and execve() lives in the native stage (runtime/native), not here.
-import koffi from 'koffi';
 import { errnoName, strerror } from './errno.js';
-
-const lib = koffi.load('libc.so.6');
-const errnoLocation = lib.func('int *__errno_location()');
-
-function errno(): number {
-  return koffi.decode(errnoLocation(), 'int') as number;
-}
+import { errno, libcLib as lib } from './ffi.js';
 
 const c = {
   prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),

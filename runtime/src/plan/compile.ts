@@ -96,7 +96,11 @@ export const STEPS: readonly Step[] = [
     name: 'devices',
     ops: (s, _o, c) => (hasBindDev(s) ? [] : [...planDevices(s.linux?.devices ?? [], c.userns), ...planDevSymlinks()]),
   },
-  { name: 'prestart and createRuntime hooks (runtime namespace)', ops: () => [{ op: 'sync', name: 'hooks' }] },
+  {
+    // The init waits here while tsrun runs them, and gets the state for the hooks it runs itself.
+    name: 'prestart and createRuntime hooks (runtime namespace)',
+    ops: (s) => (['prestart', 'createRuntime', 'createContainer', 'startContainer'] as const).some((k) => (s.hooks?.[k]?.length ?? 0) > 0) ? [{ op: 'sync', name: 'hooks' }] : [],
+  },
   { name: 'createContainer hooks', ops: (s) => hookOps('createContainer', s.hooks?.createContainer) },
   { name: 'change root', ops: (_s, o, c) => [!c.mountns ? { op: 'chroot_only' } : o.noPivot ? { op: 'chroot' } : { op: 'pivot_root' }] },
   {

@@ -3,12 +3,9 @@
 // in both directions; the message sequence is drawn at the top of runtime/native/tsrun-init.c.
 
 export function encodeWords(words: readonly string[]): Buffer {
-  const parts = words.map((w) => {
-    const b = Buffer.from(w, 'utf8');
-    return Buffer.concat([Buffer.from(`${b.length}:`), b, Buffer.from(',')]);
-  });
-  const payload = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from(`${payload.length}:`), payload, Buffer.from(',')]);
+  let payload = '';
+  for (const w of words) payload += `${Buffer.byteLength(w)}:${w},`;
+  return Buffer.from(`${Buffer.byteLength(payload)}:${payload},`);
 }
 
 /** Splits one netstring off the front of buf; returns undefined when buf does not yet hold a whole one. */

@@ -1,7 +1,7 @@
 // Starts the native stage with a plan and drives the sync protocol drawn in runtime/native/tsrun-init.c:
 //
 //   tsrun                              native stage
-//   spawn; onSpawn(pid) (cgroups)
+//   spawnInit; join cgroups
 //   ops..., ["end"]          ------>
 //                            <------   ["pid", host pid of the container init]
 //                            <------   ["sync", "hooks"]
@@ -22,8 +22,6 @@ import { MessageReader, encodeWords } from '../plan/wire.js';
 export const NATIVE_INIT = fileURLToPath(new URL('../../../native/tsrun-init', import.meta.url));
 
 export interface InitHandlers {
-  /** Called with the native stage's pid before the plan is sent: the place to join cgroups. */
-  onSpawn(stagePid: number): void | Promise<void>;
   onPid(pid: number): void | Promise<void>;
   /** Runs what the named sync point needs (hooks) and returns the state JSON for in-container hooks. */
   onSync(name: string, pid: number): string | Promise<string>;
@@ -42,13 +40,36 @@ export interface InitResult {
   pid: number;
 }
 
-export function runInit(plan: Plan, h: InitHandlers): Promise<InitResult> {
-  const syncFd = 3 + plan.extraFds;
+/** The native stage, spawned and waiting for its plan (create puts it in the container's cgroups meanwhile). */
+export interface NativeStage {
+  pid: number;
+  run(plan: Plan, h: InitHandlers): Promise<InitResult>;
+  kill(): void;
+}
+
+export function spawnInit(extraFds: number): NativeStage {
+  const syncFd = 3 + extraFds;
   const stdio: ('inherit' | 'pipe' | number)[] = ['inherit', 'inherit', 'inherit'];
   for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
   stdio.push('pipe');
   const child = spawn(NATIVE_INIT, [String(syncFd)], { stdio, env: {} });
+  if (child.pid === undefined) throw new InitError(`cannot start ${NATIVE_INIT}`, undefined);
   const sock = child.stdio[syncFd] as Duplex;
+  sock.on('error', () => {});
+  return {
+    pid: child.pid,
+    kill: () => {
+      child.kill('SIGKILL');
+      sock.destroy();
+    },
+    run: (plan, h) => {
+      if (plan.extraFds !== extraFds) throw new InitError(`native stage spawned for ${extraFds} extra fds, plan has ${plan.extraFds}`, undefined);
+      return drive(sock, plan, h);
+    },
+  };
+}
+
+function drive(sock: Duplex, plan: Plan, h: InitHandlers): Promise<InitResult> {
   let pid: number | undefined;
   let settled = false;
 
@@ -109,19 +130,9 @@ export function runInit(plan: Plan, h: InitHandlers): Promise<InitResult> {
       for (const m of msgs) queue = queue.then(() => handle(m)).catch((e: Error) => fail(e.message));
     });
     sock.on('close', () => queue.then(() => fail('container init exited before it was ready')));
-    sock.on('error', () => {});
-    child.on('error', (e) => fail(`cannot start ${NATIVE_INIT}: ${e.message}`));
 
-    Promise.resolve()
-      .then(() => h.onSpawn(child.pid ?? -1))
-      .then(() => {
-        const frames = plan.ops.map((o) => encodeWords(opWords(o)));
-        frames.push(encodeWords(['end']));
-        sock.write(Buffer.concat(frames));
-      })
-      .catch((e: Error) => {
-        child.kill('SIGKILL');
-        fail(e.message);
-      });
+    const frames = plan.ops.map((o) => encodeWords(opWords(o)));
+    frames.push(encodeWords(['end']));
+    sock.write(Buffer.concat(frames));
   });
 }

@@ -63,13 +63,14 @@ export class Store {
     return dir;
   }
 
-  write(rec: ContainerRecord): void {
+  /** Atomic replace; `durable` also fsyncs (the record of a container still being created need not survive a crash). */
+  write(rec: ContainerRecord, durable = true): void {
     const dir = this.dir(rec.id);
     const tmp = path.join(dir, `.state.json.${process.pid}`);
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {
       fs.writeSync(fd, JSON.stringify(rec));
-      fs.fsyncSync(fd);
+      if (durable) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

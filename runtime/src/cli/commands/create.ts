@@ -2,6 +2,7 @@ import { createContainer, planFor } from '../../container/create.js';
 import { TsrunError } from '../../errors.js';
 import { validateId } from '../../state/store.js';
 import type { Command } from '../registry.js';
+import { stdout } from '../output.js';
 
 export const createOptions = {
   bundle: { type: 'string', short: 'b', default: '.' },
@@ -36,7 +37,7 @@ export const command: Command = {
     const o = createArgs(values, positionals);
     if (values['dry-run']) {
       const { plan } = await planFor(ctx, o);
-      process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      stdout(`${JSON.stringify(plan, null, 2)}\n`);
       return 0;
     }
     await createContainer(ctx, o);

@@ -1,6 +1,7 @@
 import { TsrunError } from '../../errors.js';
 import { stateDocument } from '../../state/store.js';
 import type { Command } from '../registry.js';
+import { stdout } from '../output.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
@@ -19,16 +20,16 @@ export const command: Command = {
       }
     });
     if (values.quiet) {
-      if (docs.length) process.stdout.write(`${docs.map((d) => d.id).join('\n')}\n`);
+      if (docs.length) stdout(`${docs.map((d) => d.id).join('\n')}\n`);
       return 0;
     }
     if (values.format === 'json') {
-      process.stdout.write(`${JSON.stringify(docs)}\n`);
+      stdout(`${JSON.stringify(docs)}\n`);
       return 0;
     }
     if (values.format !== 'table') throw new TsrunError('usage', `--format: must be table or json, not "${values.format}"`);
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...docs.map((d) => [d.id, String(d.pid ?? 0), d.status, d.bundle, d.created, d.owner])];
-    process.stdout.write(`${table(rows)}\n`);
+    stdout(`${table(rows)}\n`);
     return 0;
   },
 };

@@ -14,9 +14,9 @@ import { createArgs, createOptions } from './create.js';
 const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'] as const;
 
 /** Whether the bundle asks for a terminal; only read here to decide who receives the pty master. */
-async function wantsTerminal(bundle: string): Promise<boolean> {
+function wantsTerminal(bundle: string): boolean {
   try {
-    const spec = JSON.parse(await fs.promises.readFile(path.join(bundle, 'config.json'), 'utf8'));
+    const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
     return spec?.process?.terminal === true;
   } catch {
     return false; // create reports the problem with the config
@@ -34,7 +34,7 @@ export const command: Command = {
   async run(ctx, { values, positionals }) {
     const o = createArgs(values, positionals);
     if (!values.detach) libc.setChildSubreaper();
-    const tty = !values.detach && !o.consoleSocket && (await wantsTerminal(o.bundle)) ? foregroundTty() : undefined;
+    const tty = !values.detach && !o.consoleSocket && wantsTerminal(o.bundle) ? foregroundTty() : undefined;
     if (tty) o.consoleSocket = tty.socketPath;
     let rec;
     try {

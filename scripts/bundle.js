@@ -1,0 +1,23 @@
+// Bundles the tsrun CLI into one file per engine, because every container operation pays for the CLI's start:
+// for Bun with precompiled bytecode, for Node as one ESM file. koffi stays outside (it has a native module).
+// The bundles sit next to main.js so that paths relative to import.meta.url (the native stage) still resolve.
+// Without Bun (an optional dependency) there is no bundler: bin/tsrun then runs the unbundled main.js.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const bun = 'node_modules/@oven/bun-linux-x64/bin/bun';
+if (!existsSync(bun)) {
+  console.warn('bundle: Bun is not installed; bin/tsrun will run the unbundled CLI');
+  process.exit(0);
+}
+const common = ['build', 'dist/runtime/src/cli/main.js', '--outdir', 'dist/runtime/src/cli', '--external', 'koffi'];
+for (const [target, extra] of [
+  ['bun', ['--target=bun', '--bytecode', '--format=cjs', '--entry-naming', 'tsrun.bun.[ext]']],
+  ['node', ['--target=node', '--format=esm', '--entry-naming', 'tsrun.node.mjs']],
+]) {
+  const r = spawnSync(bun, [...common, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) {
+    console.error(`bundle: bun build for ${target} failed`);
+    process.exit(1);
+  }
+}
