@@ -9,6 +9,7 @@ const c = {
   mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
   flock: lib.func('int flock(int fd, int op)'),
   umount2: lib.func('int umount2(const char *target, int flags)'),
+  socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
 };
 
 export class SyscallError extends Error {
@@ -45,6 +46,12 @@ export const libc = {
       const e = errno();
       if (e !== EINVAL && e !== ENOENT) throw new SyscallError('umount2', e, target);
     }
+  },
+  /** A connected AF_UNIX stream pair, close-on-exec (a child gets one end by dup2, which clears the flag). */
+  socketpair(): [number, number] {
+    const sv = [0, 0];
+    check('socketpair', 'AF_UNIX', c.socketpair(1, 1 | 0o2000000, 0, sv) as number);
+    return [sv[0] as number, sv[1] as number];
   },
   flockExclusive(fd: number, what: string): void {
     check('flock', what, c.flock(fd, LOCK_EX) as number);

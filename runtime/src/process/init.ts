@@ -4,17 +4,20 @@
 //   spawnInit; join cgroups
 //   ops..., ["end"]          ------>
 //                            <------   ["pid", host pid of the container init]
-//                            <------   ["sync", "hooks"]
+//                            <------   ["sync", "hooks"]          (only when the config has such hooks)
 //   ["ok", stateJson] | ["abort"] --->
 //                            <------   ["ready"]
 //   any time:                <------   ["error", op index, errno, detail]
 //
+// The channel is a socketpair made here (an fd handed to spawn costs far less than a stream 'pipe' on Bun), and
+// the loop is synchronous: hooks run synchronously anyway, and nothing else needs the event loop meanwhile.
 // An unexpected message or an early close is an error, never a hang.
 import { spawn } from 'node:child_process';
-import type { Duplex } from 'node:stream';
+import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TsrunError } from '../errors.js';
 import { errnoName, strerror } from '../linux/errno.js';
+import { libc } from '../linux/libc.js';
 import { describeOp } from '../plan/describe.js';
 import { type Plan, opWords } from '../plan/ops.js';
 import { MessageReader, encodeWords } from '../plan/wire.js';
@@ -22,9 +25,9 @@ import { MessageReader, encodeWords } from '../plan/wire.js';
 export const NATIVE_INIT = fileURLToPath(new URL('../../../native/tsrun-init', import.meta.url));
 
 export interface InitHandlers {
-  onPid(pid: number): void | Promise<void>;
+  onPid(pid: number): void;
   /** Runs what the named sync point needs (hooks) and returns the state JSON for in-container hooks. */
-  onSync(name: string, pid: number): string | Promise<string>;
+  onSync(name: string, pid: number): string;
 }
 
 export class InitError extends TsrunError {
@@ -43,69 +46,102 @@ export interface InitResult {
 /** The native stage, spawned and waiting for its plan (create puts it in the container's cgroups meanwhile). */
 export interface NativeStage {
   pid: number;
-  run(plan: Plan, h: InitHandlers): Promise<InitResult>;
+  run(plan: Plan, h: InitHandlers): InitResult;
   kill(): void;
 }
 
 export function spawnInit(extraFds: number): NativeStage {
   const syncFd = 3 + extraFds;
-  const stdio: ('inherit' | 'pipe' | number)[] = ['inherit', 'inherit', 'inherit'];
+  const [ours, theirs] = libc.socketpair();
+  const stdio: ('inherit' | number)[] = ['inherit', 'inherit', 'inherit'];
   for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
-  stdio.push('pipe');
-  const child = spawn(NATIVE_INIT, [String(syncFd)], { stdio, env: {} });
-  if (child.pid === undefined) throw new InitError(`cannot start ${NATIVE_INIT}`, undefined);
-  const sock = child.stdio[syncFd] as Duplex;
-  sock.on('error', () => {});
+  stdio.push(theirs);
+  let child;
+  try {
+    child = spawn(NATIVE_INIT, [String(syncFd)], { stdio, env: {} });
+  } finally {
+    fs.closeSync(theirs);
+  }
+  child.on('error', () => {});
+  if (child.pid === undefined) {
+    fs.closeSync(ours);
+    throw new InitError(`cannot start ${NATIVE_INIT}`, undefined);
+  }
+  let open = true;
+  const close = () => {
+    if (open) fs.closeSync(ours);
+    open = false;
+  };
   return {
     pid: child.pid,
     kill: () => {
       child.kill('SIGKILL');
-      sock.destroy();
+      close();
     },
     run: (plan, h) => {
       if (plan.extraFds !== extraFds) throw new InitError(`native stage spawned for ${extraFds} extra fds, plan has ${plan.extraFds}`, undefined);
-      return drive(sock, plan, h);
+      try {
+        return drive(ours, plan, h);
+      } finally {
+        close();
+      }
     },
   };
 }
 
-function drive(sock: Duplex, plan: Plan, h: InitHandlers): Promise<InitResult> {
+function send(fd: number, data: Buffer): void {
+  for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off);
+}
+
+function drive(fd: number, plan: Plan, h: InitHandlers): InitResult {
   let pid: number | undefined;
-  let settled = false;
-
-  return new Promise<InitResult>((resolve, reject) => {
-    const fail = (message: string) => {
-      if (settled) return;
-      settled = true;
-      sock.destroy();
-      reject(new InitError(message, pid));
-    };
-    const send = (words: string[]) => sock.write(encodeWords(words));
-    const reader = new MessageReader();
-
-    const handle = async (msg: string[]) => {
-      const [kind, ...args] = msg;
+  const fail = (message: string): never => {
+    throw new InitError(message, pid);
+  };
+  const frames = plan.ops.map((o) => encodeWords(opWords(o)));
+  frames.push(encodeWords(['end']));
+  try {
+    send(fd, Buffer.concat(frames));
+  } catch (e) {
+    fail(`native stage: cannot send the plan: ${(e as Error).message}`);
+  }
+  const reader = new MessageReader();
+  const buf = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      return fail(`native stage: ${(e as Error).message}`);
+    }
+    if (n === 0) return fail('container init exited before it was ready');
+    let msgs: string[][];
+    try {
+      msgs = reader.push(Buffer.from(buf.subarray(0, n)));
+    } catch (e) {
+      return fail(`native stage: ${(e as Error).message}`);
+    }
+    for (const [kind, ...args] of msgs) {
       switch (kind) {
         case 'pid':
           pid = Number(args[0]);
-          await h.onPid(pid);
-          return;
+          h.onPid(pid);
+          break;
         case 'sync': {
           if (pid === undefined) return fail(`native stage: sync "${args[0]}" before pid`);
+          let state: string;
           try {
-            send(['ok', await h.onSync(args[0] ?? '', pid)]);
+            state = h.onSync(args[0] ?? '', pid);
           } catch (e) {
-            send(['abort']);
-            fail((e as Error).message);
+            send(fd, encodeWords(['abort']));
+            throw e;
           }
-          return;
+          send(fd, encodeWords(['ok', state]));
+          break;
         }
         case 'ready':
           if (pid === undefined) return fail('native stage: ready before pid');
-          settled = true;
-          sock.destroy();
-          resolve({ pid });
-          return;
+          return { pid };
         case 'error': {
           const index = Number(args[0]);
           const errno = Number(args[1]);
@@ -115,24 +151,8 @@ function drive(sock: Duplex, plan: Plan, h: InitHandlers): Promise<InitResult> {
           return fail(errno ? `${what}: ${args[2] ?? ''}: ${errnoName(errno)} (${strerror(errno)})` : `${what}: ${args[2] ?? ''}`);
         }
         default:
-          return fail(`native stage: unexpected message ${JSON.stringify(msg)}`);
+          return fail(`native stage: unexpected message ${JSON.stringify([kind, ...args])}`);
       }
-    };
-
-    let queue = Promise.resolve();
-    sock.on('data', (chunk: Buffer) => {
-      let msgs: string[][];
-      try {
-        msgs = reader.push(chunk);
-      } catch (e) {
-        return fail(`native stage: ${(e as Error).message}`);
-      }
-      for (const m of msgs) queue = queue.then(() => handle(m)).catch((e: Error) => fail(e.message));
-    });
-    sock.on('close', () => queue.then(() => fail('container init exited before it was ready')));
-
-    const frames = plan.ops.map((o) => encodeWords(opWords(o)));
-    frames.push(encodeWords(['end']));
-    sock.write(Buffer.concat(frames));
-  });
+    }
+  }
 }
