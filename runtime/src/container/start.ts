@@ -14,15 +14,23 @@ import { sleepMs, waitGone } from './wait.js';
 /** Reads the byte the init writes once it has the fifo open; fails if the init dies instead of writing. */
 function releaseInit(fifo: string, alive: () => boolean): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const buf = Buffer.alloc(1);
+  const readByte = (): boolean => {
+    try {
+      return fs.readSync(fd, buf, 0, 1, null) === 1;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      return false;
+    }
+  };
   try {
-    const buf = Buffer.alloc(1);
     for (let delay = 0.05; ; delay = Math.min(delay * 2, 20)) {
-      try {
-        if (fs.readSync(fd, buf, 0, 1, null) === 1) return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      if (readByte()) return;
+      // The init may write its byte, exec and exit between the read above and this check: read once more.
+      if (!alive()) {
+        if (readByte()) return;
+        throw new TsrunError('invalid_state', 'container init exited before it could be started');
       }
-      if (!alive()) throw new TsrunError('invalid_state', 'container init exited before it could be started');
       sleepMs(delay);
     }
   } finally {
