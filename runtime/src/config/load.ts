@@ -1,13 +1,14 @@
 // Reads an OCI bundle's config.json (and exec's process.json): parse, schema-validate, then the rules a schema
 // cannot express. Everything after this takes a Spec that passed both, so the messages here are the ones a user
 // sees for a broken bundle: one line each, naming the file and the field.
-// Synchronous fs on purpose: a short-lived CLI gains nothing from the thread pool, and create keeps that pool busy
-// with cgroup writes while it validates (see container/create.ts).
-import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Process, Spec } from './spec.js';
 import { ConfigError } from './errors.js';
+import { CONFIG, type RawBundle, readBundle, readJson } from './read.js';
 import { validateDocument } from './validate.js';
+
+export { type RawBundle, readBundle };
 
 export interface Bundle {
   spec: Spec;
@@ -22,29 +23,9 @@ export interface LoadOptions {
   requireProcess?: boolean;
 }
 
-const CONFIG = 'config.json';
 
 export async function loadBundle(bundleDir: string, options: LoadOptions = {}): Promise<Bundle> {
   return verifyBundle(await readBundle(bundleDir), options);
-}
-
-/** A bundle's config.json read and parsed, not yet validated. */
-export interface RawBundle {
-  bundle: string;
-  doc: unknown;
-}
-
-/** First half of loadBundle: find the bundle and parse its config.json (create overlaps the rest with cgroup setup). */
-export async function readBundle(bundleDir: string): Promise<RawBundle> {
-  const given = resolve(bundleDir);
-  let bundle: string;
-  try {
-    bundle = realpathSync(given);
-  } catch (err) {
-    throw new ConfigError(`bundle ${given}: ${describe(err, 'no such directory')}`, { file: given }, { cause: err });
-  }
-  if (!statSync(bundle).isDirectory()) throw new ConfigError(`bundle ${given}: not a directory`, { file: given });
-  return { bundle, doc: await readJson(join(bundle, CONFIG), CONFIG) };
 }
 
 /** Second half of loadBundle: schema validation, the checks a schema cannot express, the rootfs. */
@@ -67,27 +48,7 @@ export async function loadProcess(file: string): Promise<Process> {
   return proc;
 }
 
-async function readJson(path: string, name: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${path}: ${describe(err, 'no such file')}`, { file: name }, { cause: err });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
-    throw new ConfigError(`${name}: invalid JSON: ${reason}`, { file: name }, { cause: err });
-  }
-}
 
-function describe(err: unknown, enoent: string): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return enoent;
-  if (code === 'EISDIR') return 'is a directory, not a file';
-  return code ?? String(err);
-}
 
 async function isDirectory(path: string): Promise<boolean> {
   try {

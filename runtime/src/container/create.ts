@@ -3,13 +3,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../cli/context.js';
-import { loadBundle, readBundle, verifyBundle } from '../config/load.js';
+import { readBundle } from '../config/read.js';
 import type { Spec } from '../config/spec.js';
 import { OCI_VERSION } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import { runHooks } from '../hooks/run.js';
 import { libc } from '../linux/libc.js';
-import { toPlan } from '../plan/compile.js';
 import type { Plan } from '../plan/ops.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
@@ -44,7 +43,12 @@ export function ownerName(uid: number): string {
   return String(uid);
 }
 
-function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, rootfs: string, cgroups: Cgroups): Plan {
+// The validators and the plan compiler (with its syscall tables) are the largest modules: loaded on demand, so
+// that create has its native stage spawned and joining cgroups while they load.
+const heavy = () => Promise.all([import('../config/load.js'), import('../plan/compile.js')]);
+
+async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, rootfs: string, cgroups: Cgroups): Promise<Plan> {
+  const [, { toPlan }] = await heavy();
   return toPlan(spec, {
     id: o.id,
     bundle,
@@ -63,8 +67,9 @@ function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, ro
 
 /** What create would do, without doing it (`create --dry-run`). */
 export async function planFor(ctx: Context, o: CreateOptions): Promise<{ plan: Plan }> {
+  const [{ loadBundle }] = await heavy();
   const { spec, bundle, rootfs } = await loadBundle(o.bundle);
-  return { plan: planWith(ctx, o, spec, bundle, rootfs, cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup)) };
+  return { plan: await planWith(ctx, o, spec, bundle, rootfs, cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup)) };
 }
 
 function rawCgroupsPath(doc: unknown): string | undefined {
@@ -102,9 +107,10 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     stage = spawnInit(listenFds() + o.preserveFds);
     const joined = joinAsync(cgroups.procsFiles(), stage.pid);
     joined.catch(() => {}); // awaited below; a validation error may come first
+    const [{ verifyBundle }] = await heavy();
     const { spec, bundle, rootfs } = await verifyBundle(raw);
     if (!hasMountNs(spec)) hostMounts = rootfs;
-    const plan = planWith(ctx, o, spec, bundle, rootfs, cgroups);
+    const plan = await planWith(ctx, o, spec, bundle, rootfs, cgroups);
     const record: ContainerRecord = {
       id: o.id,
       pid: 0,

@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import { createContainer } from '../../container/create.js';
 import { destroyContainer } from '../../container/destroy.js';
 import { startContainer } from '../../container/start.js';
-import { foregroundTty } from '../../container/tty.js';
 import { libc } from '../../linux/libc.js';
 import type { Command } from '../registry.js';
 import { createArgs, createOptions } from './create.js';
@@ -34,7 +33,7 @@ export const command: Command = {
   async run(ctx, { values, positionals }) {
     const o = createArgs(values, positionals);
     if (!values.detach) libc.setChildSubreaper();
-    const tty = !values.detach && !o.consoleSocket && wantsTerminal(o.bundle) ? foregroundTty() : undefined;
+    const tty = !values.detach && !o.consoleSocket && wantsTerminal(o.bundle) ? (await import('../../container/tty.js')).foregroundTty() : undefined;
     if (tty) o.consoleSocket = tty.socketPath;
     let rec;
     try {
