@@ -36,8 +36,11 @@ export function makeContext(g: Globals): Context {
       stderr(`tsrun: warning: ${message}\n`);
       logLine(g, 'warning', message);
     },
+    // As runc: debug lines go to the --log file, or to stderr without one.
     debugLog(message) {
-      if (g.debug) logLine(g, 'debug', message);
+      if (!g.debug) return;
+      if (g.log) logLine(g, 'debug', message);
+      else stderr(`tsrun: debug: ${message}\n`);
     },
   };
 }

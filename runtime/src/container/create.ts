@@ -105,12 +105,14 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     await cgroups.create();
     cgroupsCreated = true;
     stage = spawnInit(listenFds() + o.preserveFds);
+    ctx.debugLog(`create ${o.id}: native stage ${stage.pid}, cgroups ${Object.values(cgroups.paths()).join(' ')}`);
     const joined = joinAsync(cgroups.procsFiles(), stage.pid);
     joined.catch(() => {}); // awaited below; a validation error may come first
     const [{ verifyBundle }] = await heavy();
     const { spec, bundle, rootfs } = await verifyBundle(raw);
     if (!hasMountNs(spec)) hostMounts = rootfs;
     const plan = await planWith(ctx, o, spec, bundle, rootfs, cgroups);
+    ctx.debugLog(`create ${o.id}: bundle ${bundle}, plan of ${plan.ops.length} ops (create --dry-run prints it)`);
     const record: ContainerRecord = {
       id: o.id,
       pid: 0,
@@ -149,6 +151,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
       },
     });
     pid = result.pid;
+    ctx.debugLog(`create ${o.id}: container init ${pid} ready, waiting on ${ctx.store.fifo(o.id)}`);
     delete record.creating;
     ctx.store.write(record);
     if (o.pidFile) writePidFile(o.pidFile, result.pid);

@@ -36,6 +36,7 @@ export async function destroyContainer(ctx: Context, rec: ContainerRecord): Prom
     }
     waitGone(pid);
   }
+  ctx.debugLog(`delete ${rec.id}: removing cgroups ${Object.values(rec.cgroupPaths).join(' ')}`);
   await cg.destroy();
   if (rec.hostMounts) unmountBelow(rec.rootfs, libc.umountDetach);
   const state = { ociVersion: OCI_VERSION, id: rec.id, status: 'stopped', bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };

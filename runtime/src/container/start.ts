@@ -56,6 +56,7 @@ export async function startContainer(ctx: Context, id: string): Promise<void> {
     const fifo = ctx.store.fifo(id);
     releaseInit(fifo, () => isAlive(rec));
     fs.rmSync(fifo, { force: true });
+    ctx.debugLog(`start ${id}: released init ${rec.pid}`);
     const state = { ociVersion: OCI_VERSION, id, status: 'running', pid: rec.pid, bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
     runHooksWarn('poststart', rec.hooks?.poststart, state, ctx.warn);
   } finally {
