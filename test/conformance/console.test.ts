@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { listenConsole } from '../../runtime/src/linux/console.js';
-import { type Bundle, forceDelete, makeBundle, needRoot, rt } from '../helpers/bundle.js';
-import { runtimes, uniqueId } from './runtimes.js';
+import { makeBundle, needRoot, rt } from '../helpers/bundle.js';
+import { cleanup, runtimes, uniqueId } from './runtimes.js';
 
 /** Reads everything from a pty master until the container side closes (EIO). */
 function readAll(fd: number): Promise<string> {
@@ -21,13 +21,7 @@ function readAll(fd: number): Promise<string> {
 
 for (const r of runtimes()) {
   describe(`console socket: ${r.name}`, { skip: needRoot }, () => {
-    const bundles: Bundle[] = [];
-    const ids: string[] = [];
-    after(() => {
-      for (const i of ids) forceDelete(r, i);
-      for (const b of bundles) b.remove();
-      fs.rmSync(r.root, { recursive: true, force: true });
-    });
+    const { bundles } = cleanup(r);
 
     it('sends the pty master; the program runs on the slave as its controlling terminal, with consoleSize', async () => {
       const b = makeBundle('tty; stty size; [ -t 0 ] && echo stdin-is-tty', (s) => {
@@ -41,7 +35,6 @@ for (const r of runtimes()) {
       const listener = listenConsole(sock);
       try {
         const c = uniqueId('tty');
-        ids.push(c);
         const master = listener.accept();
         const created = rt(r, ['create', '--console-socket', sock, '-b', b.dir, c]);
         assert.equal(created.status, 0, created.err);
@@ -62,7 +55,6 @@ for (const r of runtimes()) {
       });
       bundles.push(b);
       const c = uniqueId('notty');
-      ids.push(c);
       const res = rt(r, ['run', '-d', '-b', b.dir, c]);
       assert.notEqual(res.status, 0);
       assert.notEqual(rt(r, ['state', c]).status, 0, 'nothing left behind');

@@ -3,12 +3,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Hook } from '../../runtime/src/config/spec.js';
-import { type Bundle, forceDelete, makeBundle, needRoot, rt, stateOf } from '../helpers/bundle.js';
-import { runtimes, uniqueId } from './runtimes.js';
-
-const KINDS = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
+import { makeBundle, needRoot, rt, stateOf } from '../helpers/bundle.js';
+import { cleanup, runtimes, uniqueId } from './runtimes.js';
 
 /** A hook that records its kind and the state it got on stdin under dir (a host dir, or a container dir). */
 function recorder(kind: string, dir: string, extra = ''): Hook {
@@ -17,13 +15,7 @@ function recorder(kind: string, dir: string, extra = ''): Hook {
 
 for (const r of runtimes()) {
   describe(`hooks: ${r.name}`, { skip: needRoot }, () => {
-    const bundles: Bundle[] = [];
-    const ids: string[] = [];
-    after(() => {
-      for (const i of ids) forceDelete(r, i);
-      for (const b of bundles) b.remove();
-      fs.rmSync(r.root, { recursive: true, force: true });
-    });
+    const { bundles } = cleanup(r);
 
     it('runs every kind at its lifecycle point with the state on stdin', () => {
       const b = makeBundle('sleep 1000');
@@ -42,7 +34,6 @@ for (const r of runtimes()) {
       if (b.spec.root) b.spec.root.readonly = false;
       b.write();
       const c = uniqueId('hooks');
-      ids.push(c);
       const order = () => (fs.existsSync(path.join(log, 'order')) ? fs.readFileSync(path.join(log, 'order'), 'utf8').trim().split('\n') : []);
       assert.equal(rt(r, ['create', '-b', b.dir, c]).status, 0);
       // runc 1.1 runs poststart hooks during create, before the program is started: a deliberate runc deviation.
@@ -77,7 +68,6 @@ for (const r of runtimes()) {
       });
       bundles.push(b1);
       const c1 = uniqueId('hookfail');
-      ids.push(c1);
       assert.notEqual(rt(r, ['create', '-b', b1.dir, c1]).status, 0);
       assert.notEqual(rt(r, ['state', c1]).status, 0, 'no container after a failed create');
       // runc 1.1 fails the container when a poststart hook fails, against the spec's MUST: only poststop there.
@@ -95,7 +85,6 @@ for (const r of runtimes()) {
       });
       bundles.push(b);
       const c = uniqueId('hooktimeout');
-      ids.push(c);
       const t0 = Date.now();
       assert.notEqual(rt(r, ['create', '-b', b.dir, c]).status, 0);
       assert.ok(Date.now() - t0 < 20_000, 'create gave up long before the hook would have finished');

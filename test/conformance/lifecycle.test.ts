@@ -3,29 +3,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { type Bundle, forceDelete, makeBundle, needRoot, procCgroups, rt, stateOf } from '../helpers/bundle.js';
-import { runtimes, uniqueId } from './runtimes.js';
+import { describe, it } from 'node:test';
+import { makeBundle, needRoot, procCgroups, rt, stateOf } from '../helpers/bundle.js';
+import { cleanup, runtimes, uniqueId } from './runtimes.js';
 
 for (const r of runtimes()) {
   describe(`lifecycle: ${r.name}`, { skip: needRoot }, () => {
-    const ids: string[] = [];
-    const bundles: Bundle[] = [];
+    const { bundles } = cleanup(r);
     const bundle = (script: string, edit?: Parameters<typeof makeBundle>[1]) => {
       const b = makeBundle(script, edit);
       bundles.push(b);
       return b;
     };
-    const id = (p: string) => {
-      const v = uniqueId(p);
-      ids.push(v);
-      return v;
-    };
-    after(() => {
-      for (const i of ids) forceDelete(r, i);
-      for (const b of bundles) b.remove();
-      fs.rmSync(r.root, { recursive: true, force: true });
-    });
+    const id = uniqueId;
 
     it('create leaves the program unstarted, start runs it, kill stops it, delete removes it', () => {
       const b = bundle('echo started > /tmp/marker; exec sleep 1000', (s) => {

@@ -1,20 +1,14 @@
 // Joining namespaces by path, time namespaces with offsets, --no-pivot and the session keyring.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Spec } from '../../runtime/src/config/spec.js';
-import { type Bundle, forceDelete, makeBundle, needRoot, rt, stateOf } from '../helpers/bundle.js';
-import { runtimes, uniqueId } from './runtimes.js';
+import { makeBundle, needRoot, rt, stateOf } from '../helpers/bundle.js';
+import { cleanup, runtimes, uniqueId } from './runtimes.js';
 
 for (const r of runtimes()) {
   describe(`namespaces by path, time, no-pivot: ${r.name}`, { skip: needRoot }, () => {
-    const bundles: Bundle[] = [];
-    const ids: string[] = [];
-    after(() => {
-      for (const i of ids) forceDelete(r, i);
-      for (const b of bundles) b.remove();
-      fs.rmSync(r.root, { recursive: true, force: true });
-    });
+    const { bundles } = cleanup(r);
     const run = (script: string, edit?: (s: Spec) => void, args: string[] = []) => {
       const b = makeBundle(script, edit);
       bundles.push(b);
@@ -29,7 +23,6 @@ for (const r of runtimes()) {
       });
       bundles.push(b);
       const first = uniqueId('first');
-      ids.push(first);
       assert.equal(rt(r, ['run', '-d', '-b', b.dir, first]).status, 0);
       const pid = stateOf(r, first).pid;
       const ns = (n: string) => fs.readlinkSync(`/proc/${pid}/ns/${n}`);

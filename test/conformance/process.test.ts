@@ -1,18 +1,14 @@
 // process.* and namespaces, checked from inside the container and from the host, on every runtime.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Spec } from '../../runtime/src/config/spec.js';
-import { type Bundle, hostNs, makeBundle, needRoot, rt } from '../helpers/bundle.js';
-import { runtimes, uniqueId } from './runtimes.js';
+import { hostNs, makeBundle, needRoot, rt } from '../helpers/bundle.js';
+import { cleanup, runtimes, uniqueId } from './runtimes.js';
 
 for (const r of runtimes()) {
   describe(`process and namespaces: ${r.name}`, { skip: needRoot }, () => {
-    const bundles: Bundle[] = [];
-    after(() => {
-      for (const b of bundles) b.remove();
-      fs.rmSync(r.root, { recursive: true, force: true });
-    });
+    const { bundles } = cleanup(r);
     /** Runs script in a fresh container and returns stdout; fails the test on a non-zero exit. */
     const inside = (script: string, edit?: (s: Spec) => void): string => {
       const b = makeBundle(script, edit);

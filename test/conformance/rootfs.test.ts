@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Spec } from '../../runtime/src/config/spec.js';
 import { type Bundle, makeBundle, mountsUnder, needRoot, rt } from '../helpers/bundle.js';
-import { runtimes, uniqueId } from './runtimes.js';
+import { cleanup, runtimes, uniqueId } from './runtimes.js';
 
 /** Mount options of the mount at `target` from a /proc/self/mountinfo text. */
 function mountOpts(mountinfo: string, target: string): string[] | undefined {
@@ -17,11 +17,7 @@ function mountOpts(mountinfo: string, target: string): string[] | undefined {
 
 for (const r of runtimes()) {
   describe(`rootfs and mounts: ${r.name}`, { skip: needRoot }, () => {
-    const bundles: Bundle[] = [];
-    after(() => {
-      for (const b of bundles) b.remove();
-      fs.rmSync(r.root, { recursive: true, force: true });
-    });
+    const { bundles } = cleanup(r);
     const inside = (script: string, edit?: (s: Spec) => void, b?: Bundle): string => {
       const bundle = b ?? makeBundle(script, edit);
       if (!b) bundles.push(bundle);
