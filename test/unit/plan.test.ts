@@ -88,6 +88,29 @@ describe('toPlan', () => {
     assert.deepEqual(find(ops, 'remount').find((r) => r.target === '/data'), { op: 'remount', scope: 'rootfs', target: '/data', flags: MS.RDONLY | MS.NODEV });
   });
 
+  it('wraps a tmpcopyup tmpfs mount in copyup_open and copyup, and refuses tmpcopyup on other types', () => {
+    const { ops } = toPlan(spec({ mounts: [
+      { destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'tmpcopyup', 'ro', 'mode=755', 'rprivate'] },
+    ] }), opts);
+    const run = ops.filter((o) => 'target' in o && o.target === '/run');
+    assert.deepEqual(run, [
+      { op: 'copyup_open', target: '/run' },
+      // mounted writable for the copy, then made read-only; tmpcopyup is not mount data
+      { op: 'mount', scope: 'rootfs', source: 'tmpfs', target: '/run', fstype: 'tmpfs', flags: MS.NOSUID, data: 'mode=755', create: 'dir' },
+      { op: 'mount', scope: 'rootfs', source: '', target: '/run', fstype: '', flags: MS.PRIVATE | MS.REC, data: '', create: 'none' },
+      { op: 'copyup', target: '/run' },
+      { op: 'remount', scope: 'rootfs', target: '/run', flags: MS.NOSUID | MS.RDONLY },
+    ]);
+    const plain = toPlan(spec({ mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }] }), opts).ops;
+    assert.ok(!names(plain).includes('copyup_open') && !names(plain).includes('copyup'), 'no copy without tmpcopyup');
+    const refused = { message: 'config.json: mounts[3].options: "tmpcopyup" is only valid for tmpfs' };
+    const withFourth = (m: NonNullable<Spec['mounts']>[number]) =>
+      spec({ mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }, { destination: '/a', type: 'tmpfs' }, { destination: '/b', type: 'tmpfs' }, m] });
+    assert.throws(() => toPlan(withFourth({ destination: '/data', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] }), opts), refused);
+    assert.throws(() => toPlan(withFourth({ destination: '/data', source: '/tmp', options: ['bind', 'tmpcopyup'] }), opts), refused);
+    assert.throws(() => toPlan(withFourth({ destination: '/data', type: 'proc', source: 'proc', options: ['tmpcopyup'] }), opts), refused);
+  });
+
   it('computes capability masks, warns about unknown names, and keeps preserved fds', () => {
     warnings.length = 0;
     const s = spec();

@@ -7,6 +7,8 @@ export function describeOp(o: Op): string {
       if (!o.source && !o.fstype) return `set propagation of ${o.target}`;
       return `mount ${o.fstype || 'bind'} ${o.source && o.source !== o.fstype ? `${o.source} ` : ''}on ${o.target}`;
     case 'remount': return `remount ${o.target}`;
+    case 'copyup_open': return `open ${o.target} for tmpcopyup`;
+    case 'copyup': return `copy ${o.target} into its tmpfs (tmpcopyup)`;
     case 'setns': return `join namespace ${o.path}`;
     case 'clone': return 'create container process';
     case 'mknod': return `create device ${o.path}`;

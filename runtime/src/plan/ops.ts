@@ -6,6 +6,12 @@
 // init (C); every op after it runs in C. Paths in `rootfs` scope are resolved inside the rootfs with
 // openat2(RESOLVE_IN_ROOT) and never leave it; `host` scope paths are used as given; `container` scope paths
 // are resolved from "/" after pivot_root (inside the container).
+//
+// tmpcopyup (a tmpfs that starts with what the rootfs had at its destination) takes two ops around the mount:
+// `copyup_open` resolves target in the rootfs (creating a directory if missing) and keeps an fd to it before the
+// tmpfs covers it; `copyup`, after the mount of the same target, copies from that fd into the new tmpfs root
+// (files, directories, symlinks, devices and fifos with owner, mode and times; sockets are skipped) with *at()
+// calls only, never following a symlink, then closes the fd. One copyup_open is open at a time.
 
 export type Scope = 'host' | 'rootfs' | 'container';
 
@@ -26,6 +32,8 @@ export type Op =
   | { op: 'rootfs'; path: string }
   | { op: 'mount'; scope: Scope; source: string; target: string; fstype: string; flags: number; data: string; create: Create }
   | { op: 'remount'; scope: Scope; target: string; flags: number }
+  | { op: 'copyup_open'; target: string }
+  | { op: 'copyup'; target: string }
   | { op: 'mknod'; path: string; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: 'symlink'; target: string; path: string }
   | { op: 'fifo_open'; path: string }
@@ -80,6 +88,8 @@ export function opWords(o: Op): string[] {
     case 'rootfs': return [o.op, o.path];
     case 'mount': return [o.op, o.scope, o.source, o.target, o.fstype, String(o.flags), o.data, o.create];
     case 'remount': return [o.op, o.scope, o.target, String(o.flags)];
+    case 'copyup_open': return [o.op, o.target];
+    case 'copyup': return [o.op, o.target];
     case 'mknod': return [o.op, o.path, String(o.mode), String(o.major), String(o.minor), String(o.uid), String(o.gid)];
     case 'symlink': return [o.op, o.target, o.path];
     case 'fifo_open': return [o.op, o.path];

@@ -1,4 +1,4 @@
-// config.json mounts -> mount ops inside the rootfs, in order (config.md "Mounts"; runc's mountToRootfs).
+// config.json mounts -> mount ops inside the rootfs, in order (config.md "Mounts"; runc's mountToRootfs, tmpcopyup too).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mount } from '../config/spec.js';
@@ -30,6 +30,8 @@ export interface MountContext {
 }
 
 const PROPAGATION_MASK = MS.SHARED | MS.SLAVE | MS.PRIVATE | MS.UNBINDABLE;
+/** Flags of a mount point (not of its filesystem): what a bind remount can change. */
+const PER_MOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME | MS.RELATIME | MS.STRICTATIME;
 
 function where(i: number): string {
   return `config.json: mounts[${i}]`;
@@ -50,10 +52,13 @@ function bindSource(m: Mount, ctx: MountContext, i: number): { source: string; c
 
 /** Ops for one mount; `flags` hold everything but propagation, which always needs separate calls. */
 function mountOps(m: Mount, ctx: MountContext, i: number): Op[] {
-  const { flags, propagation, data } = parseMountOptions(m.options);
+  const { flags, propagation, data, extensions } = parseMountOptions(m.options);
   const target = m.destination;
   const type = m.type ?? '';
   const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
+  // runc ignores tmpcopyup on other types; it can only be a mistake there, so say so.
+  const copyup = extensions.has('tmpcopyup');
+  if (copyup && (isBind || type !== 'tmpfs')) throw new TsrunError('invalid_config', `${where(i)}.options: "tmpcopyup" is only valid for tmpfs`);
   const ops: Op[] = [];
   if (isBind) {
     const { source, create } = bindSource(m, ctx, i);
@@ -65,10 +70,17 @@ function mountOps(m: Mount, ctx: MountContext, i: number): Op[] {
     ops.push(...cgroupOps(target, flags, ctx));
   } else {
     if (!type) throw new TsrunError('invalid_config', `${where(i)}.type: required for a mount that is not a bind mount`);
-    ops.push({ op: 'mount', scope: 'rootfs', source: m.source ?? type, target, fstype: type, flags: flags & ~MS.REMOUNT, data: data.join(','), create: 'dir' });
+    // tmpcopyup: keep the directory before the tmpfs covers it; a read-only tmpfs is made so after the copy, as runc does.
+    if (copyup) ops.push({ op: 'copyup_open', target });
+    const mountFlags = flags & ~MS.REMOUNT & ~(copyup ? MS.RDONLY : 0);
+    ops.push({ op: 'mount', scope: 'rootfs', source: m.source ?? type, target, fstype: type, flags: mountFlags, data: data.join(','), create: 'dir' });
   }
   for (const p of propagation) {
     ops.push({ op: 'mount', scope: 'rootfs', source: '', target, fstype: '', flags: p & (PROPAGATION_MASK | MS.REC), data: '', create: 'none' });
+  }
+  if (copyup) {
+    ops.push({ op: 'copyup', target });
+    if (flags & MS.RDONLY) ops.push({ op: 'remount', scope: 'rootfs', target, flags: flags & PER_MOUNT_FLAGS });
   }
   return ops;
 }
