@@ -43,7 +43,9 @@ describe('toPlan', () => {
     assert.equal(clone?.flags, 0x00020000 | 0x20000000 | 0x04000000);
     const n = names(ops);
     assert.ok(n.indexOf('pivot_root') < n.indexOf('setresuid'));
-    assert.ok(n.indexOf('sync') < n.indexOf('pivot_root'));
+    assert.equal(n.indexOf('sync'), -1, 'no round trip to tsrun without hooks');
+    const withHook = names(toPlan(spec({ hooks: { createRuntime: [{ path: '/bin/true' }] } }), opts).ops);
+    assert.ok(withHook.indexOf('sync') > 0 && withHook.indexOf('sync') < withHook.indexOf('pivot_root'));
     assert.ok(n.indexOf('lookpath') < n.indexOf('ready'));
     assert.ok(n.indexOf('fifo_wait') < n.indexOf('exec'));
     assert.equal(n.at(-1), 'exec');
