@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,11 @@ static const char *state = ""; /* the last stateJson from a sync reply, for hook
 static char exec_path[PATH_MAX]; /* set by lookpath */
 
 /* ---- ops: container stage, the process ---- */
+
+OP(unshare)
+{
+	TRY(unshare((int)num(w[1], INT_MAX)), "unshare");
+}
 
 OP(setresgid)
 {

@@ -68,6 +68,8 @@ static const struct {
 } table[] = {
 	{ "setns", op_setns, 3, 3 }, { "unshare_time", op_unshare_time, 2, 2 },
 	{ "console_connect", op_console_connect, 2, 2 }, { "clone", op_clone, 5, 5 },
+	{ "join_cgroup", op_join_cgroup, 2, 2 }, { "clone_into", op_clone_into, 2, 2 },
+	{ "unshare", op_unshare, 2, 2 },
 	{ "setresgid", op_setresgid, 2, 2 }, { "setresuid", op_setresuid, 2, 2 },
 	{ "setsid", op_setsid, 1, 1 }, { "keyring", op_keyring, 2, 2 },
 	{ "rootfs", op_rootfs, 2, 2 }, { "mount", op_mount, 8, 8 },

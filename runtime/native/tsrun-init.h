@@ -46,14 +46,14 @@ const char *fdpath(int fd);
 #define OP(name) void op_##name(char **w __attribute__((unused)), int n __attribute__((unused)))
 
 /* ops_parent.c */
-OP(setns); OP(unshare_time); OP(console_connect); OP(clone);
+OP(setns); OP(unshare_time); OP(console_connect); OP(join_cgroup); OP(clone_into); OP(clone);
 
 /* ops_fs.c */
 OP(rootfs); OP(mount); OP(remount); OP(mknod); OP(symlink); OP(copyup_open); OP(copyup); OP(fifo_open);
 OP(pivot_root); OP(chroot); OP(chroot_only); OP(mask); OP(readonly);
 
 /* ops_process.c */
-OP(setresgid); OP(setresuid); OP(setsid); OP(keyring); OP(sync); OP(hook); OP(hostname); OP(domainname);
+OP(unshare); OP(setresgid); OP(setresuid); OP(setsid); OP(keyring); OP(sync); OP(hook); OP(hostname); OP(domainname);
 OP(write); OP(console); OP(rlimit); OP(umask); OP(chdir); OP(keepcaps); OP(capbset); OP(setgroups); OP(capset);
 OP(ambient); OP(nnp); OP(seccomp); OP(lookpath); OP(ready); OP(fifo_wait); OP(cloexec_from); OP(exec);
 

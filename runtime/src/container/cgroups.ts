@@ -41,3 +41,14 @@ export function cgroupsFor(cgroupsPath: string | undefined, id: string, systemd:
 export function cgroupsFromRecord(rec: ContainerRecord): CgroupManager {
   return fromPaths(rec.cgroupPaths, rec.cgroupCreated ? { created: rec.cgroupCreated } : {});
 }
+
+/**
+ * How the native stage places the container: it joins each v1 hierarchy by writing "0" to `tasks` (it is
+ * single-threaded, so that moves the whole process, without the global lock cgroup.procs takes), and the init is
+ * cloned straight into the cgroup2 directory (clone3 CLONE_INTO_CGROUP).
+ */
+export function joinTargets(paths: Record<string, string>): { tasks: string[]; cgroup2?: string } {
+  const tasks = [...new Set(Object.entries(paths).filter(([k]) => k !== UNIFIED).map(([, dir]) => `${dir}/tasks`))];
+  const cgroup2 = paths[UNIFIED];
+  return cgroup2 ? { tasks, cgroup2 } : { tasks };
+}

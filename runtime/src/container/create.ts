@@ -13,7 +13,7 @@ import type { Plan } from '../plan/ops.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
-import { type Cgroups, cgroupsFor } from './cgroups.js';
+import { type Cgroups, cgroupsFor, joinTargets } from './cgroups.js';
 import { waitGone } from './wait.js';
 
 export interface CreateOptions {
@@ -62,6 +62,7 @@ async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: stri
     cgroupMode: cgroups.mode,
     hierarchies: cgroups.hierarchies(),
     warn: ctx.warn,
+    cgroupJoin: joinTargets(cgroups.paths()),
   });
 }
 
@@ -89,8 +90,8 @@ function writePidFile(file: string, pid: number): void {
 }
 
 /**
- * The order overlaps the slow parts: the native stage is spawned and put into the container's cgroups (on v1 the
- * first write to cgroup.procs waits for an RCU grace period) while the config is validated and compiled.
+ * The native stage is spawned first and loads while the config is validated and compiled; it places itself and
+ * the init into the container's cgroups (see joinTargets), so no cgroup.procs write waits on the kernel's lock.
  */
 export async function createContainer(ctx: Context, o: CreateOptions): Promise<ContainerRecord> {
   const raw = await readBundle(o.bundle);
@@ -106,8 +107,6 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     cgroupsCreated = true;
     stage = spawnInit(listenFds() + o.preserveFds);
     ctx.debugLog(`create ${o.id}: native stage ${stage.pid}, cgroups ${Object.values(cgroups.paths()).join(' ')}`);
-    const joined = joinAsync(cgroups.procsFiles(), stage.pid);
-    joined.catch(() => {}); // awaited below; a validation error may come first
     const [{ verifyBundle }] = await heavy();
     const { spec, bundle, rootfs } = await verifyBundle(raw);
     if (!hasMountNs(spec)) hostMounts = rootfs;
@@ -135,7 +134,6 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     fs.chmodSync(ctx.store.fifo(o.id), 0o622);
     // Always, as runc: on v1 even a config without resources gets the default device rules.
     cgroups.apply(spec.linux?.resources ?? {}, { warn: ctx.warn });
-    await joined;
     const result = await stage.run(plan, {
       onPid: (p) => {
         pid = p;
@@ -189,15 +187,4 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
   } finally {
     lock.close();
   }
-}
-
-/** Moves pid into every hierarchy at once, off the main thread (fs.promises). */
-async function joinAsync(procsFiles: string[], pid: number): Promise<void> {
-  await Promise.all(
-    procsFiles.map((f) =>
-      fs.promises.writeFile(f, String(pid)).catch((e: NodeJS.ErrnoException) => {
-        throw new TsrunError('create_failed', `cgroup: write ${f}: ${e.code ?? e.message}`);
-      }),
-    ),
-  );
 }

@@ -2,7 +2,7 @@
 // order runc's init runs them; one unit test pins the order. Every decision is made here, none in the native stage.
 import type { Hook, Spec } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
-import { planNamespaces } from '../namespaces/index.js';
+import { CLONE_FLAGS, planNamespaces } from '../namespaces/index.js';
 import { capabilityMask } from '../process/capabilities.js';
 import { planRlimits } from '../process/rlimits.js';
 import { seccompOp } from '../seccomp/compile.js';
@@ -28,6 +28,8 @@ export interface PlanOptions {
   cgroupMode: 'v1' | 'v2';
   hierarchies: CgroupHierarchy[];
   warn: (message: string) => void;
+  /** Where the parent stage places the container: v1 tasks files it joins, a cgroup2 dir the init is cloned into. */
+  cgroupJoin?: { tasks: string[]; cgroup2?: string };
 }
 
 export interface Step {
@@ -67,6 +69,12 @@ function rootPropagation(spec: Spec): number | undefined {
 
 /** The container init's checklist, in order. */
 export const STEPS: readonly Step[] = [
+  {
+    // A cgroup namespace rooted at the container's cgroups: unshared by the init once it is in them (clone3 with
+    // CLONE_INTO_CGROUP would root a namespace created in the same call at the parent's cgroup).
+    name: 'cgroup namespace',
+    ops: (_s, _o, c) => (c.newNs.has('cgroup') ? [{ op: 'unshare', flags: CLONE_FLAGS.cgroup }] : []),
+  },
   {
     name: 'become root in the user namespace',
     ops: (_s, _o, c) => (c.userns ? [{ op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 }] : []),
@@ -227,12 +235,17 @@ export function toPlan(spec: Spec, o: PlanOptions): Plan {
   const mountns = ns.newNs.has('mount');
   if (!mountns && !ns.joined.has('mount')) refuseWithoutMountNs(spec);
   const ctx: Ctx = { mountns, userns: ns.newNs.has('user'), newNs: ns.newNs as Set<string>, joined: ns.joined as Set<string> };
-  const parent: Op[] = [...ns.parentOps];
+  // Cgroups first, before joining namespaces by path: a joined mount namespace would hide the host's cgroupfs.
+  const parent: Op[] = [
+    ...(o.cgroupJoin?.tasks ?? []).map((path) => ({ op: 'join_cgroup', path }) satisfies Op),
+    ...(o.cgroupJoin?.cgroup2 ? [{ op: 'clone_into', path: o.cgroupJoin.cgroup2 } satisfies Op] : []),
+    ...ns.parentOps,
+  ];
   if (spec.process?.terminal && o.consoleSocket) parent.push({ op: 'console_connect', path: o.consoleSocket });
   // Opened by the parent stage, which has the runtime's credentials: inside a user namespace the container's
   // root may not be able to reach the state directory.
   parent.push({ op: 'fifo_open', path: o.fifo });
-  parent.push({ op: 'clone', flags: ns.cloneFlags, uidMap: ns.uidMap, gidMap: ns.gidMap, setgroups: '' });
+  parent.push({ op: 'clone', flags: ns.cloneFlags & ~CLONE_FLAGS.cgroup, uidMap: ns.uidMap, gidMap: ns.gidMap, setgroups: '' });
   const init = STEPS.flatMap((step) => step.ops(spec, o, ctx));
   return { ops: [...parent, ...init], extraFds: o.listenFds + o.preserveFds };
 }

@@ -10,6 +10,8 @@ export function describeOp(o: Op): string {
     case 'copyup_open': return `open ${o.target} for tmpcopyup`;
     case 'copyup': return `copy ${o.target} into its tmpfs (tmpcopyup)`;
     case 'setns': return `join namespace ${o.path}`;
+    case 'join_cgroup': return `join cgroup ${o.path}`;
+    case 'clone_into': return `clone into cgroup ${o.path}`;
     case 'clone': return 'create container process';
     case 'mknod': return `create device ${o.path}`;
     case 'symlink': return `symlink ${o.path} -> ${o.target}`;

@@ -23,8 +23,14 @@ export type Op =
   | { op: 'setns'; path: string; nstype: number }
   | { op: 'unshare_time'; offsets: string }
   | { op: 'console_connect'; path: string }
+  // Moves the calling thread (the single-threaded parent stage) into a cgroup v1 hierarchy by writing "0" to
+  // its tasks file: unlike cgroup.procs this skips the kernel's global threadgroup lock and its RCU wait.
+  | { op: 'join_cgroup'; path: string }
+  // A cgroup2 directory the container init is cloned into (clone3 CLONE_INTO_CGROUP), for the same reason.
+  | { op: 'clone_into'; path: string }
   | { op: 'clone'; flags: number; uidMap: string; gidMap: string; setgroups: 'allow' | 'deny' | '' }
   // container init stage
+  | { op: 'unshare'; flags: number }
   | { op: 'setresgid'; gid: number }
   | { op: 'setresuid'; uid: number }
   | { op: 'setsid' }
@@ -80,7 +86,10 @@ export function opWords(o: Op): string[] {
     case 'setns': return [o.op, o.path, String(o.nstype)];
     case 'unshare_time': return [o.op, o.offsets];
     case 'console_connect': return [o.op, o.path];
+    case 'join_cgroup': return [o.op, o.path];
+    case 'clone_into': return [o.op, o.path];
     case 'clone': return [o.op, String(o.flags), o.uidMap, o.gidMap, o.setgroups];
+    case 'unshare': return [o.op, String(o.flags)];
     case 'setresgid': return [o.op, String(o.gid)];
     case 'setresuid': return [o.op, String(o.uid)];
     case 'setsid': return [o.op];
