@@ -17,4 +17,6 @@ export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   delete: () => import('./commands/delete.js'),
   list: () => import('./commands/list.js'),
   spec: () => import('./commands/spec.js'),
+  update: () => import('./commands/update.js'),
+  events: () => import('./commands/events.js'),
 };
