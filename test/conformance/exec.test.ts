@@ -66,6 +66,12 @@ for (const r of runtimes()) {
       assert.equal(exec(['--cwd', '/etc', id, 'pwd']).out, '/etc\n');
     });
 
+    it("leaves the program's own flags alone: they follow the container id", () => {
+      const res = exec([id, 'ls', '-la', '-d', '/etc']);
+      assert.equal(res.status, 0, res.err);
+      assert.match(res.out, /^d\S+\s+\d+ root\s+root\s+.* \/etc\n$/);
+    });
+
     it('adds -e to the environment and switches user with -u', () => {
       const res = exec(['-e', 'FOO=bar', '-e', 'TERM=dumb', '-u', '1000:1000', id, 'sh', '-c', 'echo $FOO $TERM; id -u; id -g']);
       assert.equal(res.status, 0, res.err);

@@ -60,7 +60,9 @@ export async function main(argv: string[]): Promise<number> {
     const load = COMMANDS[command];
     if (!load) throw new TsrunError('usage', `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
     const { command: cmd } = await load();
-    const args = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    const args = cmd.rawArgs
+      ? { values: { help: rest[0] === '--help' || rest[0] === '-h' }, positionals: rest }
+      : parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
     if (args.values.help) {
       stdout(`usage: tsrun ${cmd.usage}\n`);
       return 0;

@@ -5,6 +5,8 @@ export interface Command {
   /** parseArgs option table for the command's own flags. */
   options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }>;
   usage: string;
+  /** The command parses its own arguments (exec: flags end at the container id, the rest is the program's). */
+  rawArgs?: boolean;
   run(ctx: Context, args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }): Promise<number | void>;
 }
 
@@ -19,4 +21,5 @@ export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   spec: () => import('./commands/spec.js'),
   update: () => import('./commands/update.js'),
   events: () => import('./commands/events.js'),
+  exec: () => import('./commands/exec.js'),
 };

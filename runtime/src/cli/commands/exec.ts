@@ -33,9 +33,6 @@ export const execOptions = {
   cgroup: { type: 'string', multiple: true },
 } as const;
 
-// Global options that take a value (main.ts): needed to find where `exec` starts in argv.
-const GLOBAL_WITH_VALUE = new Set(['--root', '--log', '--log-format', '--rootless', '--criu']);
-
 /**
  * As runc (Go's flag package), exec's flags end at the container id: everything after it is the command, so
  * `exec id sh -c 'exit 7'` runs `sh -c 'exit 7'` rather than reading `-c` as --cap.
@@ -59,30 +56,14 @@ export function splitExecArgs(rest: string[]): { flags: string[]; id?: string; c
   return { flags: rest, command: [] };
 }
 
-/** exec's own argv (after the command name), when this process was started as `tsrun [globals] exec ...`. */
-function rawExecArgs(): string[] | undefined {
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith('-')) return a === 'exec' ? argv.slice(i + 1) : undefined;
-    if (GLOBAL_WITH_VALUE.has(a)) i++;
-  }
-  return undefined;
-}
-
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-function parse(values: Values, positionals: string[]): { v: Values; id: string; command: string[] } {
-  const raw = rawExecArgs();
-  if (raw) {
-    const { flags, id, command } = splitExecArgs(raw);
-    const v = parseArgs({ args: flags, options: { ...execOptions, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values as Values;
-    if (!id) throw new TsrunError('usage', 'exec: a container id is required');
-    return { v, id, command };
-  }
-  const [id, ...command] = positionals;
+/** exec takes its arguments raw (see Command.rawArgs): its flags end at the container id, the rest is the command. */
+function parse(raw: string[]): { v: Values; id: string; command: string[] } {
+  const { flags, id, command } = splitExecArgs(raw);
+  const v = parseArgs({ args: flags, options: { ...execOptions, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values as Values;
   if (!id) throw new TsrunError('usage', 'exec: a container id is required');
-  return { v: values, id, command };
+  return { v, id, command };
 }
 
 function list(v: Values, key: string): string[] {
@@ -101,8 +82,9 @@ export const command: Command = {
   usage:
     'exec [-p process.json] [-t] [--console-socket SOCK] [--cwd DIR] [-e K=V]... [-u uid[:gid]] [-g gid]... [-c CAP]... [--no-new-privs] [-d] [--pid-file FILE] [--preserve-fds N] [--ignore-paused] [--cgroup [controller:]path] <container-id> [command args...]',
   options: execOptions,
-  async run(ctx, { values, positionals }) {
-    const { v, id, command: args } = parse(values, positionals);
+  rawArgs: true,
+  async run(ctx, { positionals }) {
+    const { v, id, command: args } = parse(positionals);
     validateId(id);
     if (v.apparmor) throw new TsrunError('unsupported', '--apparmor: AppArmor is not enabled on this host');
     if (v['process-label']) throw new TsrunError('unsupported', '--process-label: SELinux is not enabled on this host');
