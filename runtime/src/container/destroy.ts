@@ -6,6 +6,8 @@ import { runHooksWarn } from '../hooks/run.js';
 import { libc } from '../linux/libc.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
 import type { ContainerRecord } from '../state/store.js';
+import { freezerOf, hasCgroupKill, isFrozen, killCgroup, setFrozen } from '../cgroups/freezer.js';
+import { UNIFIED } from '../cgroups/manager.js';
 import { cgroupsFromRecord } from './cgroups.js';
 import { waitGone } from './wait.js';
 
@@ -14,13 +16,53 @@ function members(rec: ContainerRecord): number[] {
   return (rec.cgroupCreated?.length ?? 0) > 0 ? cgroupsFromRecord(rec).pids() : [];
 }
 
+const SIGKILL = 9;
+
+/**
+ * Signals every process in the container's cgroup (and its init), as runc's signalAllProcesses: the cgroup is frozen
+ * while its pids are listed and signalled so nothing forks past the list, then thawed again; after SIGKILL it is
+ * always thawed (a frozen process cannot die), otherwise it is left paused if it was. On a cgroup v2 host, SIGKILL
+ * of a cgroup create made goes through cgroup.kill, which reaches every process at once.
+ */
 export function killAll(rec: ContainerRecord, signal: number): void {
-  const pids = new Set([...members(rec), rec.pid].filter((p) => p > 0));
-  for (const pid of pids) {
+  const own = (rec.cgroupCreated?.length ?? 0) > 0;
+  const v2dir = Object.keys(rec.cgroupPaths).length === 1 ? (rec.cgroupPaths[UNIFIED] ?? rec.cgroupPaths['']) : undefined;
+  if (signal === SIGKILL && own && v2dir && rec.cgroupCreated?.includes(v2dir) && hasCgroupKill(v2dir)) {
     try {
-      process.kill(pid, signal);
+      killCgroup(v2dir);
+      const f = freezerOf(rec.cgroupPaths);
+      if (f && isFrozen(f)) setFrozen(f, false);
+      return;
     } catch {
-      // exited meanwhile
+      // fall back to signalling each pid
+    }
+  }
+  const f = own ? freezerOf(rec.cgroupPaths) : undefined;
+  let wasFrozen = false;
+  if (f) {
+    try {
+      wasFrozen = isFrozen(f);
+      if (!wasFrozen) setFrozen(f, true);
+    } catch {
+      // a freezer that cannot freeze: signal without it
+    }
+  }
+  try {
+    const pids = new Set([...members(rec), rec.pid].filter((p) => p > 0));
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  } finally {
+    if (f && (signal === SIGKILL || !wasFrozen)) {
+      try {
+        setFrozen(f, false);
+      } catch {
+        // the cgroup may be gone already
+      }
     }
   }
 }
@@ -28,14 +70,22 @@ export function killAll(rec: ContainerRecord, signal: number): void {
 export async function destroyContainer(ctx: Context, rec: ContainerRecord): Promise<void> {
   const cg = cgroupsFromRecord(rec);
   // Anything left in the cgroup (a container without a pid namespace can leave orphans) goes with it.
-  for (const pid of members(rec)) {
+  const left = members(rec);
+  for (const pid of left) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       // gone
     }
-    waitGone(pid);
   }
+  // A paused container's processes die only once thawed.
+  const f = left.length > 0 ? freezerOf(rec.cgroupPaths) : undefined;
+  try {
+    if (f && isFrozen(f)) setFrozen(f, false);
+  } catch {
+    // the cgroup may be gone already
+  }
+  for (const pid of left) waitGone(pid);
   ctx.debugLog(`delete ${rec.id}: removing cgroups ${Object.values(rec.cgroupPaths).join(' ')}`);
   await cg.destroy();
   if (rec.hostMounts) unmountBelow(rec.rootfs, libc.umountDetach);

@@ -1,0 +1,68 @@
+// The features document (features.md, features-linux.md, runtime spec v1.3): what this build of tsrun supports,
+// built from the code's own tables (hook kinds, namespace types, mount options the parser knows, capabilities,
+// seccomp names) so that it cannot claim more than the code does.
+import { CAPABILITIES } from '../process/capabilities.js';
+import { PROPAGATION, parseMountOptions } from '../rootfs/mount-options.js';
+import { ACTIONS, ARCHITECTURES, FILTER_FLAGS, OPERATORS } from '../seccomp/types.js';
+import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from './spec.js';
+
+export const TSRUN_VERSION = '0.1.0';
+
+/**
+ * mount(8) option names a config may use (the ones runc's features list, and their negations). Each is kept only if
+ * parseMountOptions understands it (a flag, a propagation or an extension), not passed through as filesystem data.
+ */
+const MOUNT_OPTION_CANDIDATES = [
+  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud', 'mand',
+  'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime',
+  'nosuid', 'nosymfollow', 'rbind', 'relatime', 'remount', 'ro', 'rw', 'silent', 'strictatime', 'suid', 'symfollow',
+  'sync', 'tmpcopyup', 'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'ratime', 'rnoatime',
+  'idmap', 'ridmap',
+];
+
+export function supportedMountOptions(): string[] {
+  const known = MOUNT_OPTION_CANDIDATES.filter((o) => {
+    const p = parseMountOptions([o]);
+    return p.data.length === 0;
+  });
+  return [...new Set([...known, ...Object.keys(PROPAGATION)])].sort();
+}
+
+/** The seccomp flags a profile may name (the compiler refuses the two the kernel implies itself). */
+const SECCOMP_FLAGS = Object.keys(FILTER_FLAGS).filter((f) => f !== 'SECCOMP_FILTER_FLAG_NEW_LISTENER' && f !== 'SECCOMP_FILTER_FLAG_TSYNC_ESRCH');
+
+export interface Features {
+  ociVersionMin: string;
+  ociVersionMax: string;
+  hooks: string[];
+  mountOptions: string[];
+  linux: Record<string, unknown>;
+  annotations: Record<string, string>;
+}
+
+export function features(): Features {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: OCI_VERSION,
+    hooks: [...HOOK_KINDS],
+    mountOptions: supportedMountOptions(),
+    linux: {
+      namespaces: [...NAMESPACE_TYPES],
+      capabilities: [...CAPABILITIES],
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      seccomp: {
+        enabled: true,
+        actions: [...ACTIONS],
+        operators: [...OPERATORS],
+        archs: [...ARCHITECTURES],
+        knownFlags: SECCOMP_FLAGS,
+        supportedFlags: SECCOMP_FLAGS,
+      },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: { 'io.github.tsrun.version': TSRUN_VERSION },
+  };
+}

@@ -1,0 +1,50 @@
+// pause and resume (runtime.md has no such operations; runc's): freeze or thaw every process in the container's
+// cgroup through its freezer (cgroups/freezer.ts). Only a running container can be paused and only a paused one
+// resumed; anything else is one line and leaves the container as it was.
+import type { Context } from '../cli/context.js';
+import { freezerOf, setFrozen } from '../cgroups/freezer.js';
+import { TsrunError } from '../errors.js';
+import { libc } from '../linux/libc.js';
+import { assertTransition } from '../state/lifecycle.js';
+import { lockDir, statusOf, type ContainerRecord } from '../state/store.js';
+
+function lockExisting(ctx: Context, id: string): { close(): void } {
+  try {
+    return lockDir(ctx.store.dir(id), libc.flockExclusive);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TsrunError('not_found', `container ${id} does not exist`);
+    throw e;
+  }
+}
+
+function freezerFor(rec: ContainerRecord, op: 'pause' | 'resume') {
+  const f = freezerOf(rec.cgroupPaths);
+  if (!f) throw new TsrunError('unsupported', `cannot ${op} container ${rec.id}: its cgroups have no freezer (no v1 freezer hierarchy, no cgroup.freeze)`);
+  return f;
+}
+
+export function pauseContainer(ctx: Context, id: string): void {
+  const lock = lockExisting(ctx, id);
+  try {
+    const rec = ctx.store.read(id);
+    assertTransition(id, statusOf(ctx.store, rec), 'pause');
+    const f = freezerFor(rec, 'pause');
+    ctx.debugLog(`pause ${id}: freezing ${f.dir} (${f.kind})`);
+    setFrozen(f, true);
+  } finally {
+    lock.close();
+  }
+}
+
+export function resumeContainer(ctx: Context, id: string): void {
+  const lock = lockExisting(ctx, id);
+  try {
+    const rec = ctx.store.read(id);
+    assertTransition(id, statusOf(ctx.store, rec), 'resume');
+    const f = freezerFor(rec, 'resume');
+    ctx.debugLog(`resume ${id}: thawing ${f.dir} (${f.kind})`);
+    setFrozen(f, false);
+  } finally {
+    lock.close();
+  }
+}
