@@ -135,6 +135,13 @@ for (const r of runtimes()) {
       const shown = lines.slice(1).map((l) => Number(l.trim().split(/\s+/)[col]));
       assert.deepEqual([...shown].sort(), [...pids].sort(), table.out);
       assert.ok(lines.slice(1).some((l) => l.includes('sleep 1001')) && lines.slice(1).some((l) => l.includes('sleep 1002')), table.out);
+      // ps options follow the id (runc: Go's flag package stops at the first argument that is not a flag).
+      const custom = rt(r, ['ps', c, '-o', 'pid,comm']);
+      assert.equal(custom.status, 0, custom.err);
+      const clines = custom.out.trimEnd().split('\n');
+      assert.deepEqual((clines[0] ?? '').trim().split(/\s+/), ['PID', 'COMMAND']);
+      assert.deepEqual(clines.slice(1).map((l) => Number(l.trim().split(/\s+/)[0])).sort(), [...pids].sort(), custom.out);
+      assert.notEqual(rt(r, ['ps', c, '-o', 'comm']).status, 0, 'without a PID column ps cannot pick the lines');
       assert.equal(rt(r, ['delete', '--force', c]).status, 0);
     });
 

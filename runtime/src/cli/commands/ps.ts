@@ -1,8 +1,9 @@
 // ps: the processes of a container, as runc's: `-f table` (default) runs the host's ps(1) with the given options
 // (default -ef) and keeps the header and the lines whose PID column is one of the container's pids (every pid in its
-// cgroup; host pids, as runc shows); `-f json` prints the pids as a JSON array. ps options go after the id, behind
-// `--` (tsrun ps <id> -- -o pid,comm).
+// cgroup; host pids, as runc shows); `-f json` prints the pids as a JSON array. As with runc (Go's flag package),
+// ps's own flags end at the container id and everything after it goes to ps(1): `tsrun ps <id> -o pid,comm`.
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { cgroupsFromRecord } from '../../container/cgroups.js';
 import { TsrunError } from '../../errors.js';
 import { statusOf, validateId } from '../../state/store.js';
@@ -23,11 +24,29 @@ export function filterPs(output: string, pids: readonly number[]): string {
   return [header, ...kept].map((l) => `${l}\n`).join('');
 }
 
+const psOptions = { format: { type: 'string', short: 'f', default: 'table' } } as const;
+
+/** Flags up to the container id, the id, and the ps(1) options after it (a leading `--` dropped). */
+export function splitPsArgs(raw: string[]): { flags: string[]; id?: string; psArgs: string[] } {
+  for (let i = 0; i < raw.length; i++) {
+    const a = raw[i] as string;
+    if (a === '--') return { flags: raw.slice(0, i), id: raw[i + 1], psArgs: raw.slice(i + 2) };
+    if (!a.startsWith('-') || a === '-') {
+      const rest = raw.slice(i + 1);
+      return { flags: raw.slice(0, i), id: a, psArgs: rest[0] === '--' ? rest.slice(1) : rest };
+    }
+    if (a === '-f' || a === '--format') i++;
+  }
+  return { flags: raw, psArgs: [] };
+}
+
 export const command: Command = {
-  usage: 'ps [--format table|json] <container-id> [-- ps options (default -ef)]',
-  options: { format: { type: 'string', short: 'f', default: 'table' } },
-  async run(ctx, { values, positionals }) {
-    const [id, ...psArgs] = positionals;
+  usage: 'ps [--format table|json] <container-id> [ps options (default -ef)]',
+  options: psOptions,
+  rawArgs: true,
+  async run(ctx, { positionals }) {
+    const { flags, id, psArgs } = splitPsArgs(positionals);
+    const values = parseArgs({ args: flags, options: psOptions, strict: true, allowPositionals: false }).values;
     if (id === undefined) throw new TsrunError('usage', 'expected <container-id> [ps options]');
     validateId(id);
     const format = values.format;
