@@ -22,4 +22,8 @@ export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   update: () => import('./commands/update.js'),
   events: () => import('./commands/events.js'),
   exec: () => import('./commands/exec.js'),
+  pause: () => import('./commands/pause.js'),
+  resume: () => import('./commands/resume.js'),
+  ps: () => import('./commands/ps.js'),
+  features: () => import('./commands/features.js'),
 };
