@@ -10,14 +10,10 @@
 // This prints; it never asserts on timings. It exits 1 only when a runtime failed to run the container.
 // Needs root (like runc) and a build (npm run build).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const top = dirname(dirname(fileURLToPath(import.meta.url)));
-const RUNC = '/usr/sbin/runc';
-const TSRUN = join(top, 'bin', 'tsrun');
+import { join } from 'node:path';
+import { RUNC, TSRUN, checkPrerequisites, makeBundle, report } from './lib.js';
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
@@ -41,41 +37,6 @@ function parseArgs(argv) {
   }
   if (o.runs < 1) usage('--runs must be at least 1');
   return o;
-}
-
-function percentile(sorted, p) {
-  // nearest rank: the smallest value with at least p% of the samples at or below it
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1];
-}
-
-function median(sorted) {
-  const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
-function checkPrerequisites() {
-  const problems = [];
-  if (process.getuid?.() !== 0) problems.push('needs root (runc and tsrun create namespaces and cgroups)');
-  if (!existsSync(RUNC)) problems.push(`${RUNC} not found (apt-get install runc)`);
-  if (!existsSync(join(top, 'dist', 'runtime', 'src', 'cli', 'main.js')) || !existsSync(join(top, 'dist', 'native', 'tsrun-init'))) {
-    problems.push('tsrun is not built (npm run build)');
-  }
-  if (!existsSync(join(top, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun'))) {
-    problems.push('Bun is not installed (node_modules/@oven/bun-linux-x64): tsrun(bun) would silently run on Node');
-  }
-  if (problems.length) {
-    for (const p of problems) console.error(`bench: ${p}`);
-    process.exit(1);
-  }
-}
-
-function makeBundle(dir) {
-  const r = spawnSync('sh', [join(top, 'scripts', 'make-rootfs.sh'), join(dir, 'rootfs')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make-rootfs.sh failed: ${r.stderr || r.error}`);
-  const config = JSON.parse(readFileSync(join(top, 'examples', 'busybox', 'config.json'), 'utf8'));
-  config.process.args = ['true'];
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
 function main() {
@@ -133,26 +94,7 @@ function main() {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const stats = (samples) => {
-    const s = [...samples].sort((a, b) => a - b);
-    return s.length ? { median: median(s), p90: percentile(s, 90), min: s[0], n: s.length } : undefined;
-  };
-  const fmt = (v) => `${v.toFixed(1)} ms`;
-  const runc = stats(runtimes[0].samples);
-  console.log(`container: busybox \`true\`; ${opts.runs} runs per runtime after ${opts.warmup} warmup rounds, interleaved`);
-  for (const rt of runtimes) {
-    const s = stats(rt.samples);
-    if (!s) {
-      console.log(`${rt.name} run: no successful runs`);
-      continue;
-    }
-    let line = `${rt.name} run: median ${fmt(s.median)}`;
-    if (rt !== runtimes[0] && runc) line += ` (${(s.median / runc.median).toFixed(2)}x runc ${fmt(runc.median)})`;
-    line += `, p90 ${fmt(s.p90)}`;
-    if (rt !== runtimes[0] && runc) line += ` (${(s.p90 / runc.p90).toFixed(2)}x runc ${fmt(runc.p90)})`;
-    line += `, min ${fmt(s.min)}, n=${s.n}`;
-    console.log(line);
-  }
+  report(`container: busybox \`true\`; ${opts.runs} runs per runtime after ${opts.warmup} warmup rounds, interleaved`, 'run', runtimes);
   let failed = false;
   for (const rt of runtimes) {
     if (rt.failures) {
