@@ -102,6 +102,15 @@ for (const r of runtimes()) {
       assert.equal(res.out, 'fromjson\n/etc\n1000\n');
     });
 
+    it('refuses a process.json without args and leaves the container running', () => {
+      const file = path.join(tmp, 'noargs.json');
+      fs.writeFileSync(file, JSON.stringify({ cwd: '/', user: { uid: 0, gid: 0 } }));
+      const res = exec(['-p', file, id]);
+      assert.notEqual(res.status, 0);
+      if (r.name.startsWith('tsrun')) assert.match(res.err, /^tsrun: [^\n]*args[^\n]*\n$/);
+      assert.equal(stateOf(r, id).status, 'running');
+    });
+
     it('gives the process a terminal with -t and --console-socket', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-consock-'));
       const sock = path.join(dir, 'c.sock');
