@@ -66,6 +66,12 @@ describe('toExecPlan', () => {
     ]);
   });
 
+  it("joins the container's session keyring by name, unless it was created with --no-new-keyring", () => {
+    const keyrings = (o: Partial<ExecPlanOptions>) => plan({}, o).ops.filter((x) => x.op === 'keyring');
+    assert.deepEqual(keyrings({}), [{ op: 'keyring', name: '_ses.c1' }]);
+    assert.deepEqual(keyrings({ noNewKeyring: true }), []);
+  });
+
   it('joins only the namespaces it is given', () => {
     assert.deepEqual(find(plan({}, { join: ['pid', 'mount'] }).ops, 'setns').map((o) => o.path), ['/proc/4242/ns/pid', '/proc/4242/ns/mnt']);
   });

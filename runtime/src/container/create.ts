@@ -127,6 +127,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
       config: spec,
       creating: true,
       ...(hostMounts ? { hostMounts: true } : {}),
+      ...(o.noNewKeyring ? { noNewKeyring: true } : {}),
     };
     const hookState = (status: string) => ({ ociVersion: OCI_VERSION, id: o.id, status, pid, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) });
     // 0622 whatever the umask: the init may have switched to another user by the time it opens the fifo.

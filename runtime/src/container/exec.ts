@@ -85,6 +85,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     cgroupJoin: joinTargets(subCgroups(rec.cgroupPaths, o.cgroup)),
     consoleSocket: o.consoleSocket ? path.resolve(o.consoleSocket) : undefined,
     preserveFds: o.preserveFds,
+    noNewKeyring: rec.noNewKeyring ?? false,
     warn: ctx.warn,
   });
   ctx.debugLog(`exec ${o.id}: plan of ${plan.ops.length} ops into init ${rec.pid}`);

@@ -37,6 +37,8 @@ export interface ExecPlanOptions {
   cgroupJoin?: { tasks: string[]; cgroup2?: string };
   consoleSocket?: string;
   preserveFds: number;
+  /** The container was created with --no-new-keyring; otherwise exec joins its session keyring, as runc does. */
+  noNewKeyring?: boolean;
   warn: (message: string) => void;
 }
 
@@ -120,6 +122,7 @@ export function execProcess(base: Process | undefined, f: ExecOverrides): Proces
 const PROCESS_STEPS = [
   'become root in the user namespace',
   'new session and no umask',
+  'session keyring',
   'oom score',
   'console',
   'rlimits',
@@ -165,7 +168,7 @@ export function toExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): Plan 
     listenFds: 0,
     preserveFds: o.preserveFds,
     noPivot: false,
-    noNewKeyring: true,
+    noNewKeyring: o.noNewKeyring ?? false,
     cgroupMode: 'v2',
     hierarchies: [],
     warn: o.warn,

@@ -23,6 +23,8 @@ export interface ContainerRecord {
   hooks?: Hooks;
   /** The config the container was created from (exec, update and the next issues read it). */
   config: Spec;
+  /** Created with --no-new-keyring: exec then leaves the session keyring alone too. */
+  noNewKeyring?: boolean;
   /** No mount namespace: the container's mounts live in the runtime's namespace, under the rootfs. */
   hostMounts?: boolean;
   /** Set until the native stage reports ready: the container is still being created. */
