@@ -150,6 +150,9 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
       },
     });
     pid = result.pid;
+    // The init is reparented (to `run`, a subreaper) only once the native stage has exited: wait for that, or a
+    // waitpid right after create could find no such child on a loaded machine.
+    if (!waitGone(stage.pid)) throw new TsrunError('create_failed', `native stage ${stage.pid} did not exit after clone`);
     ctx.debugLog(`create ${o.id}: container init ${pid} ready, waiting on ${ctx.store.fifo(o.id)}`);
     delete record.creating;
     ctx.store.write(record);
