@@ -14,7 +14,8 @@
 // What podman 4.3 and conmon 2.1.6 run (seen with a logging wrapper), all handled by tsrun as by runc:
 //   --log-format=json --log <rundir>/oci-log create --bundle <dir> --pid-file <file> [--console-socket <sock>] <id>
 //   start <id> | pause <id> | resume <id> | kill <id> <signum> | delete --force <id> | update --resources=<file> <id>
-//   --log-format=json --log <execdir>/oci-log exec --pid-file <file> --process <json> --detach [--console-socket] <id>
+//   --log-format=json --log <execdir>/oci-log exec --pid-file <file> --process <file> --detach
+//     [--tty --console-socket /tmp/conmon-term.XXXXXX] <id>
 // (`--log-format=json --log` only because containers.conf lists tsrun in runtime_supports_json; conmon reads the
 // runtime's error back from that file.) podman 4.3 never ran `state` here: exits come from conmon's exit files.
 // podman also creates /run/containers (netavark's run dir) and /var/lib/containers/cache (image import's blob
