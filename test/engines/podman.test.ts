@@ -80,7 +80,18 @@ function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): void {
 /** Host paths podman creates for root whatever --root/--runroot say; removed at the end only if we created them. */
 const PODMAN_GLOBALS = ['/run/containers', '/var/lib/containers'];
 
-describe('podman 4.3 + conmon with tsrun as the OCI runtime', { skip: SKIP }, () => {
+/**
+ * tsrun on Bun (bin/tsrun's default) and on Node. podman and conmon pass the runtime a cleaned environment, so
+ * TSRUN_ENGINE cannot come from ours: the Node variant's runtime is a two-line script that sets it and execs
+ * bin/tsrun, named tsrun-node in containers.conf.
+ */
+const VARIANTS = [
+  { name: 'tsrun', engine: undefined },
+  { name: 'tsrun-node', engine: 'node' },
+] as const;
+
+for (const variant of VARIANTS) describe(`podman 4.3 + conmon with ${variant.name} as the OCI runtime`, { skip: SKIP }, () => {
+  let runtimePath = TSRUN;
   let tmp = '';
   let env: NodeJS.ProcessEnv = {};
   let cgroupParent = '';
@@ -177,7 +188,16 @@ describe('podman 4.3 + conmon with tsrun as the OCI runtime', { skip: SKIP }, ()
     for (const g of PODMAN_GLOBALS) if (fs.existsSync(g)) preexisting.add(g);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-podman-'));
     for (const d of ['root', 'runroot', 'tmp']) fs.mkdirSync(path.join(tmp, d));
-    cgroupParent = `/tsrun-podman-test-${process.pid}`;
+    cgroupParent = `/tsrun-podman-test-${process.pid}-${variant.name}`;
+    if (variant.engine) {
+      runtimePath = path.join(tmp, variant.name);
+      const calls = JSON.stringify(path.join(tmp, `${variant.name}.calls`));
+      fs.writeFileSync(
+        runtimePath,
+        `#!/bin/sh\necho "$*" >> ${calls}\nTSRUN_ENGINE=${variant.engine} exec ${JSON.stringify(TSRUN)} "$@"\n`,
+        { mode: 0o755 },
+      );
+    }
     const conf = path.join(tmp, 'containers.conf');
     // default_ulimits = []: podman's default nofile=1048576 is above this machine's hard limit, and root here has
     //   no CAP_SYS_RESOURCE to raise it (tsrun's setrlimit would fail with EPERM, as runc's would).
@@ -190,17 +210,17 @@ describe('podman 4.3 + conmon with tsrun as the OCI runtime', { skip: SKIP }, ()
         'default_ulimits = []',
         '',
         '[engine]',
-        'runtime = "tsrun"',
+        `runtime = "${variant.name}"`,
         'cgroup_manager = "cgroupfs"',
         'events_logger = "file"',
-        'runtime_supports_json = ["tsrun"]',
+        `runtime_supports_json = ["${variant.name}"]`,
         '',
         '[network]',
         // netavark's config dir (a lock file) would otherwise be /etc/containers/networks.
         `network_config_dir = ${JSON.stringify(path.join(tmp, 'networks'))}`,
         '',
         '[engine.runtimes]',
-        `tsrun = [${JSON.stringify(TSRUN)}]`,
+        `${variant.name} = [${JSON.stringify(runtimePath)}]`,
         '',
       ].join('\n'),
     );
@@ -257,11 +277,17 @@ describe('podman 4.3 + conmon with tsrun as the OCI runtime', { skip: SKIP }, ()
 
   it('runs on tsrun: podman info names it, `run --rm echo hi` prints hi', () => {
     const info = JSON.parse(ok(['info', '--format', 'json'])) as { host: { ociRuntime: { name: string; path: string } } };
-    assert.equal(info.host.ociRuntime.name, 'tsrun');
-    assert.equal(info.host.ociRuntime.path, TSRUN);
+    assert.equal(info.host.ociRuntime.name, variant.name);
+    assert.equal(info.host.ociRuntime.path, runtimePath);
     const r = podman(['run', '--rm', ...runFlags(), IMAGE, 'echo', 'hi']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'hi\n');
+    if (variant.engine) {
+      // the wrapper saw podman's create, start and delete
+      const calls = fs.readFileSync(path.join(tmp, `${variant.name}.calls`), 'utf8');
+      assert.match(calls, /^--log-format=json --log \S+ create --bundle /m);
+      assert.match(calls, /^start [0-9a-f]{64}$/m);
+    }
   });
 
   it('passes the exit code through: `run --rm sh -c "exit 3"` exits 3', () => {
@@ -279,7 +305,7 @@ describe('podman 4.3 + conmon with tsrun as the OCI runtime', { skip: SKIP }, ()
   it('run -d: the container is tsrun\'s (inspect, tsrun state, the host cgroup), exec runs in it', () => {
     const id = runDetached(['sleep', '1000']);
     const ins = inspect(id);
-    assert.equal(ins.OCIRuntime, 'tsrun');
+    assert.equal(ins.OCIRuntime, variant.name);
     assert.equal(ins.State.Status, 'running');
     assert.ok(ins.State.Pid > 0);
     // tsrun's state, where podman's commands put it, agrees with podman about the init.
@@ -473,7 +499,7 @@ describe('podman 4.3 + conmon with tsrun as the OCI runtime', { skip: SKIP }, ()
       const infra = (JSON.parse(ok(['pod', 'inspect', pod])) as { InfraContainerID: string }).InfraContainerID;
       const infraPid = inspect(infra).State.Pid;
       const pid = inspect(id).State.Pid;
-      assert.equal(inspect(infra).OCIRuntime, 'tsrun');
+      assert.equal(inspect(infra).OCIRuntime, variant.name);
       // uts and ipc are shared with the infra container: same namespace inodes from the host.
       for (const ns of ['uts', 'ipc']) {
         assert.equal(fs.readlinkSync(`/proc/${pid}/ns/${ns}`), fs.readlinkSync(`/proc/${infraPid}/ns/${ns}`), ns);
