@@ -378,14 +378,9 @@ for (const variant of VARIANTS) describe(`podman 4.3 + conmon with ${variant.nam
     removeContainer(id);
   });
 
-  // runc 1.1 (libcontainer Signal): after SIGKILL to a paused container's init it thaws the cgroup ("For cgroup v1,
-  // killing a process in a frozen cgroup does nothing until it's thawed. Only thaw the cgroup for SIGKILL"), so
-  // `podman kill` of a paused container ends it: Exited (137). tsrun's `kill <id> 9` (without --all) only signals
-  // and leaves the cgroup FROZEN: conmon never sees the exit, podman times out after 5 s waiting for the exit file
-  // ("timed out waiting for file <tmpdir>/exits/<id>: internal libpod error", exit 125) and records Exited (-1).
-  it('kill of a paused container thaws it after SIGKILL: podman says Exited (137)', {
-    todo: 'tsrun kill <id> 9 does not thaw a paused container (runc does); see the comment above',
-  }, () => {
+  // As runc 1.1 (libcontainer Signal), `kill <id> 9` thaws a paused container after the SIGKILL: in a frozen v1
+  // cgroup the signal waits for a thaw. Without it conmon never sees the exit and podman times out after 5 s.
+  it('kill of a paused container thaws it after SIGKILL: podman says Exited (137)', () => {
     const id = runDetached(['sleep', '1000']);
     try {
       ok(['pause', id]);

@@ -1,3 +1,4 @@
+import { freezerOf, setFrozen } from '../../cgroups/freezer.js';
 import { killAll } from '../../container/destroy.js';
 import { parseSignal } from '../../container/signals.js';
 import { TsrunError } from '../../errors.js';
@@ -22,6 +23,11 @@ export const command: Command = {
     }
     assertTransition(id, status, 'kill');
     process.kill(rec.pid, signal);
+    // In a frozen v1 cgroup even SIGKILL waits for a thaw: thaw after it so the container dies (runc does too).
+    if (signal === 9 && status === 'paused') {
+      const freezer = freezerOf(rec.cgroupPaths);
+      if (freezer) setFrozen(freezer, false);
+    }
     return 0;
   },
 };
