@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # One command to install and build everything on a fresh Debian 12 machine (as root):
 # Debian packages (busybox-static for rootfs, runc for side-by-side tests, a C compiler for the native stage,
-# containers-common for podman's default seccomp profile used by the seccomp tests, podman (with conmon) for the
+# containers-common for podman's default seccomp profile used by the seccomp tests, podman (with conmon) and containerd (with its runc v2 shim) for the
 # engine tests that run tsrun in place of runc),
 # npm packages, the TypeScript build, the native stage, and the example bundle's rootfs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in busybox-static runc gcc make libc6-dev golang-github-containers-common podman; do
+for pkg in busybox-static runc gcc make libc6-dev golang-github-containers-common podman containerd; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -303,9 +303,7 @@ describe(`containerd 1.6 + runc v2 shim with --runc-binary ${isTsrun ? 'tsrun' :
     // "os: process already finished" or "does not exist"; anything else is "unknown error after kill" and reaches the
     // client (a `task kill` racing the task's exit, e.g. docker stop's KILL after TERM). The shim's own call, on the
     // stopped container, made directly: runc 1.1 says `container not running`.
-    it('kill of a stopped container: an error the shim recognises as "already finished"', {
-      todo: isTsrun ? 'tsrun says "cannot kill container <id>: it is not running"; the shim wants "container not running"' : false,
-    }, () => {
+    it('kill of a stopped container: an error the shim recognises as "already finished"', () => {
       const log = path.join(tmp, 'kill-log.json');
       const k = spawnSync(RUNTIME, ['--root', path.join(runcRoot, NS), '--log', log, '--log-format', 'json', 'kill', id, '15'], { encoding: 'utf8' });
       assert.notEqual(k.status, 0);

@@ -16,7 +16,8 @@ export const command: Command = {
     const signal = parseSignal(positionals[1] ?? 'SIGTERM');
     const rec = ctx.store.read(id);
     const status = statusOf(ctx.store, rec);
-    if (status === 'stopped' && !values.all) throw new TsrunError('invalid_state', `cannot kill container ${id}: it is not running`);
+    // "container not running" is what containerd's shim matches to treat a kill racing the exit as done (runc's words).
+    if (status === 'stopped' && !values.all) throw new TsrunError('invalid_state', `cannot kill container ${id}: container not running`);
     if (values.all) {
       killAll(rec, signal);
       return 0;
