@@ -5,19 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { listenConsole } from '../../runtime/src/linux/console.js';
-import { makeBundle, needRoot, rt } from '../helpers/bundle.js';
+import { makeBundle, needRoot, rt, readPty } from '../helpers/bundle.js';
 import { cleanup, runtimes, uniqueId } from './runtimes.js';
-
-/** Reads everything from a pty master until the container side closes (EIO). */
-function readAll(fd: number): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    const s = fs.createReadStream('', { fd, autoClose: false });
-    s.on('data', (d) => (out += d));
-    s.on('error', () => resolve(out));
-    s.on('end', () => resolve(out));
-  });
-}
 
 for (const r of runtimes()) {
   describe(`console socket: ${r.name}`, { skip: needRoot }, () => {
@@ -39,7 +28,7 @@ for (const r of runtimes()) {
         const created = rt(r, ['create', '--console-socket', sock, '-b', b.dir, c]);
         assert.equal(created.status, 0, created.err);
         const fd = await master;
-        const output = readAll(fd);
+        const output = readPty(fd);
         assert.equal(rt(r, ['start', c]).status, 0);
         assert.equal((await output).replace(/\r/g, ''), '/dev/pts/0\n30 100\nstdin-is-tty\n');
         fs.closeSync(fd);

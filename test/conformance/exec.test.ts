@@ -5,19 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listenConsole } from '../../runtime/src/linux/console.js';
-import { type Bundle, makeBundle, needRoot, procCgroups, rt, stateOf } from '../helpers/bundle.js';
+import { type Bundle, makeBundle, needRoot, procCgroups, rt, stateOf, readPty } from '../helpers/bundle.js';
 import { cleanup, runtimes, uniqueId } from './runtimes.js';
-
-/** Reads everything from a pty master until the container side closes (EIO). */
-function readAll(fd: number): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    const s = fs.createReadStream('', { fd, autoClose: false });
-    s.on('data', (d) => (out += d));
-    s.on('error', () => resolve(out));
-    s.on('end', () => resolve(out));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -120,7 +109,7 @@ for (const r of runtimes()) {
         const res = exec(['-d', '-t', '--console-socket', sock, id, 'sh', '-c', 'tty; [ -t 0 ] && echo stdin-is-tty']);
         assert.equal(res.status, 0, res.err);
         const fd = await master;
-        const out = (await readAll(fd)).replace(/\r/g, '');
+        const out = (await readPty(fd)).replace(/\r/g, '');
         assert.match(out, /^\/dev\/pts\/\d+\nstdin-is-tty\n$/);
         fs.closeSync(fd);
       } finally {

@@ -124,3 +124,14 @@ export function procCgroups(pid: number): string[] {
 export function mountsUnder(dir: string): string[] {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(dir));
 }
+
+/** Reads everything from a pty master until the container side closes (EIO). */
+export function readPty(fd: number): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    const s = fs.createReadStream('', { fd, autoClose: false });
+    s.on('data', (d) => (out += d));
+    s.on('error', () => resolve(out));
+    s.on('end', () => resolve(out));
+  });
+}

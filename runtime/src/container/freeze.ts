@@ -4,18 +4,10 @@
 import type { Context } from '../cli/context.js';
 import { freezerOf, setFrozen } from '../cgroups/freezer.js';
 import { TsrunError } from '../errors.js';
-import { libc } from '../linux/libc.js';
+import { lockContainer } from './lock.js';
 import { assertTransition } from '../state/lifecycle.js';
-import { lockDir, statusOf, type ContainerRecord } from '../state/store.js';
+import { statusOf, type ContainerRecord } from '../state/store.js';
 
-function lockExisting(ctx: Context, id: string): { close(): void } {
-  try {
-    return lockDir(ctx.store.dir(id), libc.flockExclusive);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TsrunError('not_found', `container ${id} does not exist`);
-    throw e;
-  }
-}
 
 function freezerFor(rec: ContainerRecord, op: 'pause' | 'resume') {
   const f = freezerOf(rec.cgroupPaths);
@@ -24,7 +16,7 @@ function freezerFor(rec: ContainerRecord, op: 'pause' | 'resume') {
 }
 
 export function pauseContainer(ctx: Context, id: string): void {
-  const lock = lockExisting(ctx, id);
+  const lock = lockContainer(ctx, id);
   try {
     const rec = ctx.store.read(id);
     assertTransition(id, statusOf(ctx.store, rec), 'pause');
@@ -37,7 +29,7 @@ export function pauseContainer(ctx: Context, id: string): void {
 }
 
 export function resumeContainer(ctx: Context, id: string): void {
-  const lock = lockExisting(ctx, id);
+  const lock = lockContainer(ctx, id);
   try {
     const rec = ctx.store.read(id);
     assertTransition(id, statusOf(ctx.store, rec), 'resume');

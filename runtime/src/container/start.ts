@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import type { Context } from '../cli/context.js';
 import { OCI_VERSION } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
+import { lockContainer } from './lock.js';
 import { runHooksWarn } from '../hooks/run.js';
-import { libc } from '../linux/libc.js';
 import { assertTransition } from '../state/lifecycle.js';
-import { isAlive, lockDir, statusOf } from '../state/store.js';
+import { isAlive, statusOf } from '../state/store.js';
 import { destroyContainer, killAll } from './destroy.js';
 import { sleepMs, waitGone } from './wait.js';
 
@@ -38,18 +38,9 @@ function releaseInit(fifo: string, alive: () => boolean): void {
   }
 }
 
-/** Takes the per-id lock; a missing state dir means the container does not exist. */
-function lockExisting(ctx: Context, id: string): { close(): void } {
-  try {
-    return lockDir(ctx.store.dir(id), libc.flockExclusive);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TsrunError('not_found', `container ${id} does not exist`);
-    throw e;
-  }
-}
 
 export async function startContainer(ctx: Context, id: string): Promise<void> {
-  const lock = lockExisting(ctx, id);
+  const lock = lockContainer(ctx, id);
   try {
     const rec = ctx.store.read(id);
     assertTransition(id, statusOf(ctx.store, rec), 'start');
@@ -67,7 +58,7 @@ export async function startContainer(ctx: Context, id: string): Promise<void> {
 export async function deleteContainer(ctx: Context, id: string, force: boolean): Promise<void> {
   let lock: { close(): void };
   try {
-    lock = lockExisting(ctx, id);
+    lock = lockContainer(ctx, id);
   } catch (e) {
     if (force && e instanceof TsrunError && e.code === 'not_found') return;
     throw e;

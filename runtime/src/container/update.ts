@@ -10,10 +10,10 @@
 import * as fs from 'node:fs';
 import type { Context } from '../cli/context.js';
 import type { LinuxResources } from '../cgroups/resources.js';
+import { lockContainer } from './lock.js';
 import { TsrunError } from '../errors.js';
-import { libc } from '../linux/libc.js';
 import { assertTransition } from '../state/lifecycle.js';
-import { lockDir, statusOf } from '../state/store.js';
+import { statusOf } from '../state/store.js';
 import { cgroupsFromRecord } from './cgroups.js';
 
 const usage = (message: string): TsrunError => new TsrunError('usage', message);
@@ -233,13 +233,7 @@ export function readResourcesArg(arg: string): string {
 }
 
 export async function updateContainer(ctx: Context, id: string, update: ResourceUpdate): Promise<void> {
-  let lock: { close(): void };
-  try {
-    lock = lockDir(ctx.store.dir(id), libc.flockExclusive);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TsrunError('not_found', `container ${id} does not exist`);
-    throw e;
-  }
+  const lock = lockContainer(ctx, id);
   try {
     const rec = ctx.store.read(id);
     assertTransition(id, statusOf(ctx.store, rec), 'update');
