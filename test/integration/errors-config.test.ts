@@ -80,6 +80,18 @@ describe('tsrun errors: bad bundles and configs', { skip: needRoot }, () => {
       });
       await createFails(b, [/^config\.json: hostname: .*uts/]);
     });
+
+    test('SELinux and AppArmor labels on a host without them', async () => {
+      await createFails(bundle((s) => {
+        if (s.linux) s.linux.mountLabel = 'system_u:object_r:container_file_t:s0';
+      }), [/^config\.json: linux\.mountLabel: SELinux is not enabled on this host$/]);
+      await createFails(bundle((s) => {
+        if (s.process) s.process.selinuxLabel = 'system_u:system_r:container_t:s0';
+      }), [/^config\.json: process\.selinuxLabel: SELinux is not enabled on this host$/]);
+      await createFails(bundle((s) => {
+        if (s.process) s.process.apparmorProfile = 'docker-default';
+      }), [/^config\.json: process\.apparmorProfile: AppArmor is not enabled on this host$/]);
+    });
   });
 
   describe('mounts', () => {

@@ -218,6 +218,8 @@ function refuseUnsupported(spec: Spec): void {
   if (notify || linux.seccomp?.listenerPath) refuse('linux.seccomp', 'SCMP_ACT_NOTIFY and listenerPath are not supported yet');
   if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not enabled on this host');
   if (spec.process?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
+  // A label that cannot be applied is refused, never ignored (runc fails here too).
+  if (linux.mountLabel) refuse('linux.mountLabel', 'SELinux is not enabled on this host');
 }
 
 /** runc's rule: what cannot be confined to the container without its own mount namespace is refused. */
