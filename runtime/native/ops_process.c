@@ -231,9 +231,16 @@ OP(umask)
 	umask((mode_t)num(w[1], 0777));
 }
 
+/* CVE-2024-21626: a cwd reached through an fd (/proc/self/fd/N) can lie outside the container's root. After
+ * chdir the kernel must be able to name the cwd from the root: getcwd fails with ENOENT, or prefixes
+ * "(unreachable)", when it is not below it. */
 OP(chdir)
 {
+	char buf[PATH_MAX];
 	TRY(chdir(w[1]), "chdir \"%s\"", w[1]);
+	errno = 0;
+	if (!getcwd(buf, sizeof buf) || buf[0] != '/')
+		fail(errno && errno != ERANGE ? errno : EPERM, "cwd \"%s\" is outside the container's root", w[1]);
 }
 
 OP(keepcaps)

@@ -183,6 +183,17 @@ describe('tsrun-init containers', { skip: notRoot }, () => {
     assert.notEqual(os.hostname(), 'tsrun-test');
   });
 
+  test('chdir refuses a cwd outside the root reached through an fd (CVE-2024-21626)', async () => {
+    const { dir, rootfs } = makeRootfs();
+    // fifo_open keeps an O_PATH fd to any path: here a host directory, like the fd runc once leaked (fd 4: after
+    // stdio and the sync socket)
+    const plan: Op[] = [{ op: 'fifo_open', path: dir }, cloneOp(NS), ...enterRootfs(rootfs), { op: 'pivot_root' }, { op: 'chdir', path: '/proc/self/fd/4' }, sh('pwd')];
+    const r = run(plan);
+    await expectPid(r);
+    assert.deepEqual(await r.next(), ['error', '7', String(errno.ENOENT), 'cwd "/proc/self/fd/4" is outside the container\'s root']);
+    assert.equal((await r.output()).stdout, '', 'the program never ran');
+  });
+
   test('a mount target behind a symlink stays inside the rootfs', async () => {
     const { dir, rootfs } = makeRootfs();
     const outside = path.join(dir, 'outside');
