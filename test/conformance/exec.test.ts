@@ -5,17 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listenConsole } from '../../runtime/src/linux/console.js';
-import { type Bundle, makeBundle, needRoot, procCgroups, rt, stateOf, readPty } from '../helpers/bundle.js';
+import { type Bundle, makeBundle, needRoot, procCgroups, rt, stateOf, readPty, alive } from '../helpers/bundle.js';
 import { cleanup, runtimes, uniqueId } from './runtimes.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 for (const r of runtimes()) {
   describe(`exec: ${r.name}`, { skip: needRoot }, () => {

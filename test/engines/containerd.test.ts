@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { which, alive } from '../helpers/bundle.js';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: this file runs as dist/test/engines/containerd.test.js. */
@@ -19,19 +20,6 @@ const RUNTIME = process.env.CONTAINERD_RUNTIME || TSRUN;
 const isTsrun = RUNTIME === TSRUN;
 const NS = 'tsrun-test';
 const IMAGE = 'tsrun.test/busybox:latest';
-
-function which(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const p = path.join(dir || '.', cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
 
 function skipReason(): string | false {
   if (process.getuid?.() !== 0) return 'not root';
@@ -46,15 +34,6 @@ interface Res {
   status: number | null;
   out: string;
   err: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

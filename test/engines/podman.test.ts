@@ -30,6 +30,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { which } from '../helpers/bundle.js';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: this file runs as dist/test/engines/podman.test.js. */
@@ -40,19 +41,6 @@ const TSRUN_ROOT = '/run/tsrun';
 const IMAGE = 'localhost/tsrun-podman-busybox:latest';
 /** A pure cgroup v2 host (this machine is v1 hybrid: the v1 files are checked there). */
 const V2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
-
-function which(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const p = path.join(dir, cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
 
 function skipReason(): string | false {
   if (process.getuid?.() !== 0) return 'not root (podman with a private root storage needs root here)';

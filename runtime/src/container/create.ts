@@ -12,6 +12,7 @@ import { libc } from '../linux/libc.js';
 import type { Plan } from '../plan/ops.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
+import { writePidFile } from '../state/pid-file.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
 import { type Cgroups, cgroupsFor, joinTargets } from './cgroups.js';
 import { waitGone } from './wait.js';
@@ -80,13 +81,6 @@ function rawCgroupsPath(doc: unknown): string | undefined {
 
 function hasMountNs(spec: Spec): boolean {
   return (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount');
-}
-
-function writePidFile(file: string, pid: number): void {
-  const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, abs);
 }
 
 /**

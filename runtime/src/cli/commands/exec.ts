@@ -3,11 +3,11 @@
 // tsrun, which forwards signals to it and exits with its code (128+n when a signal killed it). With --detach tsrun
 // writes --pid-file and exits 0.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execProcess } from '../../container/exec.js';
 import { TsrunError } from '../../errors.js';
 import { libc } from '../../linux/libc.js';
+import { writePidFile } from '../../state/pid-file.js';
 import { validateId } from '../../state/store.js';
 import type { Command } from '../registry.js';
 import { exitCode } from './run.js';
@@ -69,13 +69,6 @@ function parse(raw: string[]): { v: Values; id: string; command: string[] } {
 function list(v: Values, key: string): string[] {
   const x = v[key];
   return Array.isArray(x) ? x : typeof x === 'string' ? [x] : [];
-}
-
-function writePidFile(file: string, pid: number): void {
-  const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, abs);
 }
 
 export const command: Command = {
