@@ -1,10 +1,10 @@
-// Runs the compiled tests with node's test runner: `node scripts/test.js [unit|integration|conformance|engines]...`.
+// Runs the compiled tests with node's test runner: `node scripts/test.js [unit|integration|security|conformance|shim|supervisor|engines]...`.
 // Integration and conformance tests need root; they skip with a stated reason otherwise.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'conformance', 'engines'];
+const tiers = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'security', 'conformance', 'shim', 'supervisor', 'engines'];
 const files = [];
 function walk(dir) {
   let entries;
