@@ -91,9 +91,63 @@ static long do_clone(unsigned long flags)
 	return syscall(SYS_clone3, &args, sizeof args);
 }
 
+/* Runs `tool <pid> <the numbers of map>` (newuidmap/newgidmap, setuid helpers that check /etc/subuid and
+ * /etc/subgid) with its stderr captured for the error detail. */
+static void run_map_tool(pid_t pid, const char *tool, const char *map)
+{
+	char buf[4096], ps[16], *argv[256];
+	int argc = 0, out[2];
+	snprintf(ps, sizeof ps, "%d", pid);
+	if (strlen(map) >= sizeof buf)
+		fail(E2BIG, "%s: map too long", tool);
+	strcpy(buf, map);
+	argv[argc++] = (char *)tool;
+	argv[argc++] = ps;
+	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
+		if (argc >= (int)(sizeof argv / sizeof argv[0]) - 1)
+			fail(E2BIG, "%s: map has too many lines", tool);
+		argv[argc++] = t;
+	}
+	argv[argc] = NULL;
+	TRY(pipe2(out, O_CLOEXEC), "pipe2");
+	pid_t t = (pid_t)TRY(fork(), "fork for %s", tool);
+	if (t == 0) {
+		char *envp[] = { NULL };
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		execve(tool, argv, envp);
+		dprintf(2, "exec: %s", strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	char msg[512];
+	size_t len = 0;
+	ssize_t k;
+	while (len < sizeof msg - 1 && ((k = read(out[0], msg + len, sizeof msg - 1 - len)) > 0 || (k < 0 && errno == EINTR)))
+		if (k > 0)
+			len += (size_t)k;
+	close(out[0]);
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	msg[len] = 0;
+	for (char *c = msg; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	int status;
+	while (waitpid(t, &status, 0) < 0)
+		if (errno != EINTR)
+			fail(errno, "waitpid %s", tool);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail(0, "%s %d failed (status %d): %s", tool, pid, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), *msg ? msg : "no output");
+	}
+}
+
 OP(clone)
 {
 	unsigned long flags = num(w[1], ULONG_MAX);
+	const char *uid_tool = n > 5 ? w[5] : "", *gid_tool = n > 6 ? w[6] : "";
 	int go[2];
 	TRY(pipe2(go, O_CLOEXEC), "pipe2");
 	/* a raw clone without a stack has fork semantics, plus namespace flags (CLONE_NEWUSER wants one thread) */
@@ -115,9 +169,14 @@ OP(clone)
 	if (*w[2]) {
 		if (*w[4])
 			write_child_file(pid, "setgroups", w[4]);
-		if (*w[3])
+		if (*w[3] && *gid_tool)
+			run_map_tool(pid, gid_tool, w[3]);
+		else if (*w[3])
 			write_child_file(pid, "gid_map", w[3]);
-		write_child_file(pid, "uid_map", w[2]);
+		if (*uid_tool)
+			run_map_tool(pid, uid_tool, w[2]);
+		else
+			write_child_file(pid, "uid_map", w[2]);
 	}
 	char ps[16];
 	snprintf(ps, sizeof ps, "%d", pid);

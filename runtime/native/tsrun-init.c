@@ -21,7 +21,8 @@
  *                                  clone(flags|SIGCHLD) --------------> wait on the go-pipe
  *                                  if uidMap: write /proc/C/setgroups
  *                                  (if its arg is non-empty), gid_map,
- *                                  uid_map
+ *                                  uid_map (or run newgidmap/newuidmap
+ *                                  C's pid and the map, when named)
  *            <------ ["pid", "<host pid of C>"]
  *                                  write the go byte, _exit(0) ------> run the ops after `clone` in order
  *            <------ ["sync", name]                       (op sync)    wait for the reply
@@ -67,7 +68,7 @@ static const struct {
 	int min, max; /* number of words, the name included; max -1: any */
 } table[] = {
 	{ "setns", op_setns, 3, 3 }, { "unshare_time", op_unshare_time, 2, 2 },
-	{ "console_connect", op_console_connect, 2, 2 }, { "clone", op_clone, 5, 5 },
+	{ "console_connect", op_console_connect, 2, 2 }, { "clone", op_clone, 5, 7 },
 	{ "join_cgroup", op_join_cgroup, 2, 2 }, { "clone_into", op_clone_into, 2, 2 },
 	{ "unshare", op_unshare, 2, 2 },
 	{ "setresgid", op_setresgid, 2, 2 }, { "setresuid", op_setresuid, 2, 2 },

@@ -107,6 +107,8 @@ export interface LinuxResources {
 export interface ApplyOptions {
   /** Where notes about ignored settings go (create passes the CLI's warn); silent by default. */
   warn?: (message: string) => void;
+  /** Rootless: device rules need CAP_SYS_ADMIN on the host, so they are not written (runc ignores their errors). */
+  skipDevices?: boolean;
 }
 
 /** `linux.resources.<field>`: how errors and warnings name a setting. */

@@ -9,6 +9,8 @@ export interface Globals {
   logFormat: 'text' | 'json';
   debug: boolean;
   systemdCgroup: boolean;
+  /** Cgroups that cannot be created are skipped when no limits need them (runc's --rootless; auto: not root). */
+  rootless: boolean;
 }
 
 export interface Context extends Globals {

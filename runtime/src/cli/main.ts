@@ -1,6 +1,7 @@
 // tsrun: a runc-compatible OCI runtime. Global flags come before the command, the command's flags after it.
 import { parseArgs } from 'node:util';
 import { TsrunError } from '../errors.js';
+import { defaultRoot, isRootless } from '../rootless.js';
 import { type Globals, logError, makeContext } from './context.js';
 import { COMMANDS } from './registry.js';
 import { stderr, stdout } from './output.js';
@@ -8,7 +9,7 @@ import { stderr, stdout } from './output.js';
 const VERSION = '0.1.0';
 
 const GLOBAL_OPTIONS = {
-  root: { type: 'string', default: '/run/tsrun' },
+  root: { type: 'string' },
   log: { type: 'string' },
   'log-format': { type: 'string', default: 'text' },
   debug: { type: 'boolean', default: false },
@@ -22,7 +23,8 @@ const GLOBAL_OPTIONS = {
 const HELP = `usage: tsrun [global options] <command> [options] <container-id>
 
 commands: ${Object.keys(COMMANDS).join(', ')}
-global options: --root DIR (default /run/tsrun), --log FILE, --log-format text|json, --debug, --systemd-cgroup
+global options: --root DIR (default /run/tsrun; $XDG_RUNTIME_DIR/tsrun when not root), --log FILE,
+  --log-format text|json, --debug, --systemd-cgroup, --rootless true|false|auto
 `;
 
 /** Splits argv into global flags and the command with its own arguments. */
@@ -43,7 +45,8 @@ function toMessage(e: unknown): string {
 
 export async function main(argv: string[]): Promise<number> {
   const { global, command, rest } = splitArgv(argv);
-  let globals: Globals = { root: '/run/tsrun', logFormat: 'text', debug: false, systemdCgroup: false };
+  const euid = process.geteuid?.() ?? 0;
+  let globals: Globals = { root: defaultRoot(process.env, euid), logFormat: 'text', debug: false, systemdCgroup: false, rootless: euid !== 0 };
   try {
     const g = parseArgs({ args: global, options: GLOBAL_OPTIONS, strict: true, allowPositionals: false }).values;
     if (g.version) {
@@ -56,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const logFormat = g['log-format'];
     if (logFormat !== 'text' && logFormat !== 'json') throw new TsrunError('usage', `--log-format: must be text or json, not "${logFormat}"`);
-    globals = { root: g.root, log: g.log, logFormat, debug: g.debug, systemdCgroup: g['systemd-cgroup'] };
+    globals = { ...globals, root: g.root ?? globals.root, log: g.log, logFormat, debug: g.debug, systemdCgroup: g['systemd-cgroup'], rootless: isRootless(g.rootless, euid) };
     const load = COMMANDS[command];
     if (!load) throw new TsrunError('usage', `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
     const { command: cmd } = await load();

@@ -1,10 +1,12 @@
 // The container's view of cgroups: the manager for create/delete, plus the hierarchies a `cgroup` mount shows.
 // What create made is recorded in the state (paths and created dirs) so later commands never re-derive it.
 import * as path from 'node:path';
-import { detect, type CgroupHost } from '../cgroups/detect.js';
-import { type CgroupManager, UNIFIED, cgroupManager, fromPaths } from '../cgroups/manager.js';
+import { detect, type CgroupHost, type CgroupMount } from '../cgroups/detect.js';
+import { type CgroupManager, UNIFIED, cgroupManager } from '../cgroups/manager.js';
 import type { CgroupHierarchy } from '../rootfs/mounts.js';
 import type { ContainerRecord } from '../state/store.js';
+import type { ApplyOptions, LinuxResources } from '../cgroups/resources.js';
+import { checkAsked, managerFromPaths, rootlessManager } from './rootless-cgroups.js';
 
 export interface Cgroups extends CgroupManager {
   mode: 'v1' | 'v2';
@@ -32,14 +34,42 @@ function hierarchiesOf(host: CgroupHost, paths: Record<string, string>): CgroupH
   return out;
 }
 
-export function cgroupsFor(cgroupsPath: string | undefined, id: string, systemd: boolean): Cgroups {
+export function cgroupsFor(cgroupsPath: string | undefined, id: string, systemd: boolean, rootless = false): Cgroups {
   const host = detect();
-  const m = cgroupManager(cgroupsPath, id, host, { systemd });
-  return Object.assign(m, { mode: host.mode, hierarchies: () => hierarchiesOf(host, m.paths()) });
+  const full = cgroupManager(cgroupsPath, id, host, { systemd });
+  const m = rootless ? rootlessManager(full, { explicitPath: (cgroupsPath ?? '') !== '' }) : full;
+  // Where a rootless container has no cgroup of its own it stays in the runtime's, and a cgroup mount shows that one.
+  const shown = rootless ? () => ({ ...ownPaths(host), ...m.paths() }) : () => m.paths();
+  return Object.assign(m, { mode: host.mode, hierarchies: () => hierarchiesOf(host, shown()) });
 }
 
-export function cgroupsFromRecord(rec: ContainerRecord): CgroupManager {
-  return fromPaths(rec.cgroupPaths, rec.cgroupCreated ? { created: rec.cgroupCreated } : {});
+/** The runtime's own cgroup directory in every hierarchy it can see. */
+function ownPaths(host: CgroupHost): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (name: string, mount: CgroupMount, own: string | undefined) => {
+    if (own === undefined) return;
+    const rel = path.posix.relative(mount.root, own);
+    if (rel !== '..' && !rel.startsWith('../')) out[name] = path.posix.join(mount.mountPoint, rel);
+  };
+  if (host.mode === 'v2') {
+    add(UNIFIED, host.unified, host.own['']);
+    return out;
+  }
+  for (const m of host.mounts) for (const c of m.controllers) add(c, m, host.own[c]);
+  if (host.unified) add(UNIFIED, host.unified, host.own['']);
+  return out;
+}
+
+/** A rootless container may have been created without cgroups: then its record has no paths. */
+export function cgroupsFromRecord(rec: ContainerRecord, rootless = false): CgroupManager {
+  const m = managerFromPaths(rec.cgroupPaths, rec.cgroupCreated);
+  if (!rootless) return m;
+  return Object.assign(Object.create(m) as CgroupManager, {
+    apply(r: LinuxResources, o: ApplyOptions = {}) {
+      checkAsked(r, m.version, rec.cgroupPaths, () => 'it could not be created when the container was');
+      m.apply(r, { ...o, skipDevices: true });
+    },
+  });
 }
 
 /**

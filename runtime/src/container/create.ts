@@ -64,6 +64,7 @@ async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: stri
     hierarchies: cgroups.hierarchies(),
     warn: ctx.warn,
     cgroupJoin: joinTargets(cgroups.paths()),
+    caller: { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0 },
   });
 }
 
@@ -71,7 +72,7 @@ async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: stri
 export async function planFor(ctx: Context, o: CreateOptions): Promise<{ plan: Plan }> {
   const [{ loadBundle }] = await heavy();
   const { spec, bundle, rootfs } = await loadBundle(o.bundle);
-  return { plan: await planWith(ctx, o, spec, bundle, rootfs, cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup)) };
+  return { plan: await planWith(ctx, o, spec, bundle, rootfs, cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup, ctx.rootless)) };
 }
 
 function rawCgroupsPath(doc: unknown): string | undefined {
@@ -89,7 +90,7 @@ function hasMountNs(spec: Spec): boolean {
  */
 export async function createContainer(ctx: Context, o: CreateOptions): Promise<ContainerRecord> {
   const raw = await readBundle(o.bundle);
-  const cgroups = cgroupsFor(rawCgroupsPath(raw.doc), o.id, ctx.systemdCgroup);
+  const cgroups = cgroupsFor(rawCgroupsPath(raw.doc), o.id, ctx.systemdCgroup, ctx.rootless);
   const dir = ctx.store.reserve(o.id);
   const lock = lockDir(dir, libc.flockExclusive);
   let pid: number | undefined;

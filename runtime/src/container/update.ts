@@ -240,7 +240,7 @@ export async function updateContainer(ctx: Context, id: string, update: Resource
     if (update.kernelMemory) ctx.warn('kernel memory settings are ignored and will be removed (as runc 1.1)');
     const merged = mergeResources(rec.config.linux?.resources as LinuxResources | undefined, update.resources);
     // The manager warns about recorded settings it ignores at create already; say only what it refuses.
-    cgroupsFromRecord(rec).apply(merged, {});
+    cgroupsFromRecord(rec, ctx.rootless).apply(merged, {});
     rec.config.linux = { ...(rec.config.linux ?? {}), resources: merged as never };
     ctx.store.write(rec);
   } finally {

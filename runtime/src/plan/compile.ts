@@ -5,6 +5,7 @@ import { TsrunError } from '../errors.js';
 import { CLONE_FLAGS, planNamespaces } from '../namespaces/index.js';
 import { capabilityMask } from '../process/capabilities.js';
 import { planRlimits } from '../process/rlimits.js';
+import { idMapWriters } from '../rootless.js';
 import { seccompOp } from '../seccomp/compile.js';
 import { envValue, withDefaults } from '../process/user.js';
 import { planDevices, planDevSymlinks } from '../rootfs/devices.js';
@@ -30,6 +31,8 @@ export interface PlanOptions {
   warn: (message: string) => void;
   /** Where the parent stage places the container: v1 tasks files it joins, a cgroup2 dir the init is cloned into. */
   cgroupJoin?: { tasks: string[]; cgroup2?: string };
+  /** The runtime's effective ids, which decide how a new user namespace's maps are written (default: root). */
+  caller?: { euid: number; egid: number };
 }
 
 export interface Step {
@@ -247,7 +250,13 @@ export function toPlan(spec: Spec, o: PlanOptions): Plan {
   // Opened by the parent stage, which has the runtime's credentials: inside a user namespace the container's
   // root may not be able to reach the state directory.
   parent.push({ op: 'fifo_open', path: o.fifo });
-  parent.push({ op: 'clone', flags: ns.cloneFlags & ~CLONE_FLAGS.cgroup, uidMap: ns.uidMap, gidMap: ns.gidMap, setgroups: '' });
+  const w = ctx.userns ? idMapWriters({ uid: spec.linux?.uidMappings, gid: spec.linux?.gidMappings }, o.caller ?? { euid: 0, egid: 0 }) : undefined;
+  const clone: Op = {
+    op: 'clone', flags: ns.cloneFlags & ~CLONE_FLAGS.cgroup, uidMap: ns.uidMap, gidMap: ns.gidMap, setgroups: w?.setgroups ?? '',
+    ...(w?.uidTool ? { uidTool: w.uidTool } : {}),
+    ...(w?.gidTool ? { gidTool: w.gidTool } : {}),
+  };
+  parent.push(clone);
   const init = STEPS.flatMap((step) => step.ops(spec, o, ctx));
   return { ops: [...parent, ...init], extraFds: o.listenFds + o.preserveFds };
 }

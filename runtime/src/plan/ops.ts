@@ -28,7 +28,9 @@ export type Op =
   | { op: 'join_cgroup'; path: string }
   // A cgroup2 directory the container init is cloned into (clone3 CLONE_INTO_CGROUP), for the same reason.
   | { op: 'clone_into'; path: string }
-  | { op: 'clone'; flags: number; uidMap: string; gidMap: string; setgroups: 'allow' | 'deny' | '' }
+  // uidTool/gidTool: newuidmap/newgidmap, run as `tool <pid> <the map's numbers>` instead of writing the map file
+  // (an unprivileged runtime mapping more than its own id); '' or absent: the parent stage writes the file itself.
+  | { op: 'clone'; flags: number; uidMap: string; gidMap: string; setgroups: 'allow' | 'deny' | ''; uidTool?: string; gidTool?: string }
   // container init stage
   | { op: 'unshare'; flags: number }
   | { op: 'setresgid'; gid: number }
@@ -88,7 +90,7 @@ export function opWords(o: Op): string[] {
     case 'console_connect': return [o.op, o.path];
     case 'join_cgroup': return [o.op, o.path];
     case 'clone_into': return [o.op, o.path];
-    case 'clone': return [o.op, String(o.flags), o.uidMap, o.gidMap, o.setgroups];
+    case 'clone': return [o.op, String(o.flags), o.uidMap, o.gidMap, o.setgroups, o.uidTool ?? '', o.gidTool ?? ''];
     case 'unshare': return [o.op, String(o.flags)];
     case 'setresgid': return [o.op, String(o.gid)];
     case 'setresuid': return [o.op, String(o.uid)];

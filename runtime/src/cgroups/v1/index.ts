@@ -66,6 +66,7 @@ export class V1Manager extends BaseManager {
     const warn = opts.warn ?? ((): void => {});
     for (const w of ignoredSettings(r, 'v1')) warn(w);
     for (const c of APPLY_ORDER) {
+      if (c === devices && opts.skipDevices) continue;
       const dir = this.placements.find((p) => p.names.includes(c.name))?.dir;
       c.set?.(new ResourceFiles(c.name, dir, this.io, { warn, missingHint }), r);
     }

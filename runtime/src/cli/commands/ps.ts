@@ -53,6 +53,8 @@ export const command: Command = {
     if (format !== 'table' && format !== 'json') throw new TsrunError('usage', `--format: must be table or json, not "${format}"`);
     const rec = ctx.store.read(id);
     if (statusOf(ctx.store, rec) === 'stopped') throw new TsrunError('invalid_state', `cannot ps container ${id}: it is stopped`);
+    // A rootless container may run without cgroups: then its processes cannot be listed (runc fails too).
+    if (Object.keys(rec.cgroupPaths).length === 0) throw new TsrunError('unsupported', `cannot ps container ${id}: it has no cgroups (created rootless, without permission to create them)`);
     const pids = cgroupsFromRecord(rec).pids().sort((a, b) => a - b);
     if (format === 'json') {
       stdout(`${JSON.stringify(pids)}\n`);
