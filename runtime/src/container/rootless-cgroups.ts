@@ -6,6 +6,7 @@
 // - a limit that needs a left-out cgroup is a clear error naming the setting and why the cgroup is missing;
 // - device rules are never written (they need CAP_SYS_ADMIN on the host); devices are bind-mounted from the host.
 import { CgroupError, CGROUP_CODES, errCode, withHint } from '../cgroups/errors.js';
+import type { CgroupIo } from '../cgroups/io.js';
 import { type CgroupManager, UNIFIED, fromPaths } from '../cgroups/manager.js';
 import { type ApplyOptions, type LinuxResources, fieldName } from '../cgroups/resources.js';
 
@@ -45,9 +46,9 @@ const NONE: CgroupManager = {
 };
 
 /** A recorded container's cgroups; a rootless one may have none. */
-export function managerFromPaths(paths: Record<string, string>, created: string[] | undefined): CgroupManager {
+export function managerFromPaths(paths: Record<string, string>, created: string[] | undefined, io?: CgroupIo): CgroupManager {
   if (Object.keys(paths).length === 0) return NONE;
-  return fromPaths(paths, created ? { created } : {});
+  return fromPaths(paths, { ...(created ? { created } : {}), ...(io ? { io } : {}) });
 }
 
 /** Refuses the settings whose cgroup the container does not have; `why` says for each hierarchy why not. */
@@ -63,7 +64,7 @@ export function checkAsked(r: LinuxResources, version: 'v1' | 'v2', have: Record
 }
 
 /** Wraps the manager create would use (`full`) with the rootless rule above. */
-export function rootlessManager(full: CgroupManager, opts: { explicitPath: boolean }): CgroupManager {
+export function rootlessManager(full: CgroupManager, opts: { explicitPath: boolean; io?: CgroupIo }): CgroupManager {
   let kept: CgroupManager = full;
   const skipped = new Map<string, string>();
   const notPermitted = (err: unknown): boolean => NOT_PERMITTED.has(errCode(err) ?? '');
@@ -94,20 +95,20 @@ export function rootlessManager(full: CgroupManager, opts: { explicitPath: boole
       const keep: Record<string, string> = {};
       const made: string[] = [];
       for (const [dir, names] of byDir) {
-        const one = fromPaths(Object.fromEntries(names.map((n) => [n, dir])), { created: [] });
+        const one = fromPaths(Object.fromEntries(names.map((n) => [n, dir])), { created: [], ...(opts.io ? { io: opts.io } : {}) });
         try {
           await one.create();
           for (const n of names) keep[n] = dir;
           made.push(...one.createdDirs());
         } catch (err) {
           if (!notPermitted(err)) {
-            await managerFromPaths(keep, made).destroy().catch(() => {});
+            await managerFromPaths(keep, made, opts.io).destroy().catch(() => {});
             throw err;
           }
           for (const n of names) skipped.set(n, (err as Error).message);
         }
       }
-      kept = managerFromPaths(keep, made);
+      kept = managerFromPaths(keep, made, opts.io);
     },
     apply(r: LinuxResources, o: ApplyOptions = {}) {
       checkAsked(r, full.version, kept.paths(), (name) => skipped.get(name) ?? 'not created');
