@@ -13,9 +13,13 @@ export interface TestUser {
   /** Its XDG_RUNTIME_DIR (0700, owned by the user), made by the test. */
   xdg: string;
   /** Runs a command as the user with a small environment; output goes through files (a container inherits them). */
-  run(cmd: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; timeout?: number }): { status: number | null; out: string; err: string };
+  /** `enter`: cgroup directories the command is moved into (by a root shell) before it becomes the user. */
+  run(cmd: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; timeout?: number; enter?: string[] }): { status: number | null; out: string; err: string };
   /** Its live processes (by /proc/<pid>/status real uid; zombies are left out). */
   pids(): number[];
+  /** SIGKILLs its live processes (by pid) until none is left. */
+  killAll(): void;
+  /** killAll, then the user, its group and the test's directory go. */
   remove(): void;
 }
 
@@ -73,7 +77,11 @@ export function createUser(prefix: string): TestUser {
       const err = fs.openSync(path.join(dir, 'err'), 'w+');
       try {
         const env = { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME: xdg, USER: name, LOGNAME: name, XDG_RUNTIME_DIR: xdg, ...opts.env };
-        const res = spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--init-groups', '--', cmd, ...args], {
+        const setpriv = ['setpriv', '--reuid', String(uid), '--regid', String(gid), '--init-groups', '--', cmd, ...args];
+        const enter = opts.enter ?? [];
+        const move = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
+        const [bin, ...argv] = enter.length === 0 ? setpriv : ['sh', '-c', move, 'sh', String(enter.length), ...enter, ...setpriv];
+        const res = spawnSync(bin as string, argv, {
           stdio: ['ignore', out, err],
           env,
           cwd: '/',
@@ -87,8 +95,8 @@ export function createUser(prefix: string): TestUser {
       }
     },
     pids: () => uidProcesses(uid),
-    remove() {
-      // Only this user's processes, by pid: containers a failed test left running.
+    // Only this user's processes, by pid: containers a failed test left running.
+    killAll() {
       for (let round = 0; round < 50; round++) {
         const left = uidProcesses(uid);
         if (left.length === 0) break;
@@ -101,6 +109,9 @@ export function createUser(prefix: string): TestUser {
         }
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
       }
+    },
+    remove() {
+      user.killAll();
       // --force: a zombie of the user's that pid 1 has not reaped yet would make userdel refuse.
       spawnSync(sbin('userdel'), ['--force', name]);
       if (spawnSync('getent', ['group', name]).status === 0) spawnSync(sbin('groupdel'), [name]);

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { detect } from '../../runtime/src/cgroups/detect.js';
 import type { Spec } from '../../runtime/src/config/spec.js';
 import { type Bundle, REPO, RUNC, TSRUN, makeBundle } from '../helpers/bundle.js';
 import { type TestUser, addSubIds, createUser, userTestBlocker } from '../helpers/user.js';
@@ -31,6 +32,15 @@ const blocker = userTestBlocker([TSRUN, path.join(REPO, 'dist', 'native', 'tsrun
 function hostIds(pid: number, which: 'Uid' | 'Gid'): number[] {
   const line = new RegExp(`^${which}:\\s+(.*)$`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return (line?.[1] ?? '').trim().split(/\s+/).map(Number);
+}
+
+const hostCgroups = detect();
+
+/** This process's cgroup directory in every mounted hierarchy (v1 ones and the hybrid cgroup2 mount). */
+function ownCgroupDirs(): string[] {
+  if (hostCgroups.mode !== 'v1') return [];
+  const mounts = [...hostCgroups.mounts.map((m) => ({ m, own: hostCgroups.own[m.controllers[0] ?? ''] })), ...(hostCgroups.unified ? [{ m: hostCgroups.unified, own: hostCgroups.own[''] }] : [])];
+  return mounts.filter((x) => x.own !== undefined).map(({ m, own }) => path.join(m.mountPoint, path.relative(m.root, own as string)));
 }
 
 const words = (s: string): string => s.trim().split(/\s+/).join(' ');
@@ -203,6 +213,51 @@ describe('rootless: an unprivileged user runs containers', { skip: blocker }, ()
         for (let i = 0; i < 300 && state(r, cid).status !== 'stopped'; i++) sleepMs(10);
         assert.equal(as(r, ['delete', cid]).status, 0);
         assert.deepEqual(user.pids(), []);
+      });
+    }
+  });
+
+  describe('cgroups delegated to the user (directories chowned to it, the runtime started inside them)', { skip: hostCgroups.mode !== 'v1' && 'the delegation set-up here is written for cgroup v1 and hybrid hosts' }, () => {
+    const delegated: string[] = [];
+    before(() => {
+      for (const own of ownCgroupDirs()) {
+        const dir = path.join(own, `tsrun-rootless-${process.pid}`);
+        fs.mkdirSync(dir);
+        delegated.push(dir);
+        // cpuset: a new cgroup starts with no cpus or mems, and nothing can join it then
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) if (fs.existsSync(path.join(dir, f))) fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(own, f)));
+        for (const f of ['', 'cgroup.procs', 'tasks', 'cgroup.subtree_control']) if (fs.existsSync(path.join(dir, f))) fs.chownSync(path.join(dir, f), user.uid, user.gid);
+      }
+    });
+    after(() => {
+      for (const r of RUNTIMES) for (const cid of as(r, ['list', '-q']).out.split('\n').filter(Boolean)) as(r, ['delete', '-f', cid]);
+      user.killAll();
+      // Children a failed delete left first; then ours. Only directories this test made.
+      for (const dir of delegated) {
+        for (const child of fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())) fs.rmdirSync(path.join(dir, child.name));
+        fs.rmdirSync(dir);
+      }
+    });
+
+    for (const r of RUNTIMES) {
+      it(`${r.name}: the container gets cgroups below the delegated ones, and its limits apply`, () => {
+        const b = bundle('exec sleep 1000', (s) => {
+          s.linux!.resources = { memory: { limit: 64 << 20 }, pids: { limit: 50 } };
+        });
+        const cid = id('deleg');
+        const res = user.run(r.bin, ['run', '-d', '-b', b.dir, cid], { env: r.env, enter: delegated });
+        assert.equal(res.status, 0, res.err);
+        const st = state(r, cid);
+        const memory = delegated.find((d) => d.startsWith('/sys/fs/cgroup/memory/'))!;
+        const pids = delegated.find((d) => d.startsWith('/sys/fs/cgroup/pids/'))!;
+        assert.ok(fs.readFileSync(`/proc/${st.pid}/cgroup`, 'utf8').includes(`:memory:${memory.slice('/sys/fs/cgroup/memory'.length)}/${cid}\n`));
+        assert.equal(fs.readFileSync(path.join(memory, cid, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 << 20));
+        assert.equal(fs.readFileSync(path.join(pids, cid, 'pids.max'), 'utf8').trim(), '50');
+        assert.equal(as(r, ['kill', cid, 'KILL']).status, 0);
+        for (let i = 0; i < 300 && state(r, cid).status !== 'stopped'; i++) sleepMs(10);
+        const deleted = as(r, ['delete', cid]);
+        assert.equal(deleted.status, 0, deleted.err);
+        for (const dir of delegated) assert.equal(fs.existsSync(path.join(dir, cid)), false, `${dir}/${cid} removed`);
       });
     }
   });
