@@ -26,7 +26,7 @@ export interface DeviceRule {
 export interface DeviceState {
   /** true: allow-all with deny exceptions ("black list"); false: deny-all with allow exceptions. */
   defaultAllow: boolean;
-  /** Exceptions by keyOf(), each with the verdict !defaultAllow. */
+  /** Exceptions by keyOf(), each with the verdict !defaultAllow, in the order rules first named them. */
   rules: Map<string, DeviceRule>;
 }
 

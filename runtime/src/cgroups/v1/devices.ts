@@ -3,9 +3,11 @@
 //
 // As in runc 1.1 (cgroups/devices/devices_emulator.go) the cgroup's devices.list is read, and only the writes that
 // turn it into the wanted state are made. A new cgroup (inheriting "a *:* rwm", allow-all) gets "a *:* rwm" on
-// devices.deny and then each allowed rule, ordered by major, minor and type; `update` of a live container writes only
-// what changed, so the container never loses /dev/null for a moment. devices.list is read back at the end and must
-// match (a kernel may ignore rules).
+// devices.deny and then each allowed rule in the order the rules first named it: the spec's rules in their order, then
+// the default ones (runc sorts them by number; the spec asks for the listed order, and devices.list then shows it, as
+// runtime-tools' linux_cgroups_devices checks). `update` of a live container writes only what changed, so the
+// container never loses /dev/null for a moment. devices.list is read back at the end and must match (a kernel may
+// ignore rules).
 import { accessBits, applyRule, ordered, ruleText, keyOf, targetState, type DeviceRule, type DeviceState } from '../devices.js';
 import { CgroupError, CGROUP_CODES } from '../errors.js';
 import type { Controller } from '../manager.js';
@@ -26,7 +28,7 @@ export function parseDevicesList(text: string): DeviceState {
   return e;
 }
 
-/** The fewest writes that turn `from` into `to` (runc's Emulator.Transition). */
+/** The fewest writes that turn `from` into `to` (runc's Emulator.Transition, in rule order rather than sorted). */
 export function transition(from: DeviceState, to: DeviceState): DeviceRule[] {
   const out: DeviceRule[] = [];
   let old = from.rules;
@@ -39,7 +41,7 @@ export function transition(from: DeviceState, to: DeviceState): DeviceRule[] {
     const dropped = r.access & ~(to.rules.get(keyOf(r))?.access ?? 0);
     if (dropped) out.push({ ...r, access: dropped, allow: to.defaultAllow });
   }
-  for (const r of ordered(to.rules)) {
+  for (const r of to.rules.values()) {
     const gained = r.access & ~(old.get(keyOf(r))?.access ?? 0);
     if (gained) out.push({ ...r, access: gained, allow: !to.defaultAllow });
   }
