@@ -2,9 +2,11 @@
 // hybrid host the controller-less /sys/fs/cgroup/unified, which takes device programs all the same), its rules set by
 // the v2 manager's apply() (the runtime's code path: generator, bpf(2) through koffi), a shell moved into it, and
 // opens that succeed or fail with EPERM; then replaced programs change the decisions, with only one program attached.
-// Cleans up: the shell killed by pid, the programs detached, the cgroup removed.
+// And a container run by tsrun on a cgroup v2 view of the host: a private mount and cgroup namespace, rooted in a
+// cgroup of the test's own, with cgroup2 mounted over /sys/fs/cgroup there (the host's mounts are not touched).
+// Cleans up: the shell killed by pid, the programs detached, the cgroups removed.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,6 +18,7 @@ import { detect } from '../../runtime/src/cgroups/detect.js';
 import { fromPaths, UNIFIED } from '../../runtime/src/cgroups/manager.js';
 import { deviceProgram, encodeProgram } from '../../runtime/src/cgroups/v2/device-bpf.js';
 import { attachedDevicePrograms, clearCgroupDeviceFilters, loadDeviceProgram, setCgroupDeviceFilter } from '../../runtime/src/linux/bpf.js';
+import { makeBundle, TSRUN, which } from '../helpers/bundle.js';
 
 function cgroup2Mount(): string | undefined {
   const host = detect();
@@ -24,6 +27,8 @@ function cgroup2Mount(): string | undefined {
 const root = process.getuid?.() === 0 ? cgroup2Mount() : undefined;
 const skip = process.getuid?.() !== 0 ? 'not root' : root === undefined ? 'no cgroup2 hierarchy mounted' : false;
 const dir = path.join(root ?? '/nonexistent', `tsrun-devtest-${randomBytes(4).toString('hex')}`);
+/** The cgroup the end-to-end test's namespace is rooted in. */
+const nsRoot = `${dir}-ns`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-devtest-'));
 let child: ChildProcess | undefined;
 
@@ -43,6 +48,8 @@ after(async () => {
       }
     }
   }
+  // What a failed container run may leave below the namespace root, children first.
+  if (fs.existsSync(nsRoot)) spawnSync('find', [nsRoot, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';']);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -117,5 +124,29 @@ describe('cgroup v2 device filter on the kernel', { skip }, () => {
     // a load outside struct bpf_cgroup_dev_ctx
     const outside = Uint8Array.from([0x61, 0x12, 16, 0, 0, 0, 0, 0, 0xb4, 0, 0, 0, 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
     assert.throws(() => loadDeviceProgram(outside, 'MIT'), /^BpfError: bpf\(BPF_PROG_LOAD\): E(ACCES|INVAL): invalid bpf_context access off=16 size=4$/);
+  });
+
+  it('confines a container run by tsrun on a cgroup v2 host', { skip: which('unshare') ? false : 'no unshare(1)' }, () => {
+    const b = makeBundle('(: < /dev/kmsg) 2>&1; (: <> /dev/fuse) && echo fuse-rw; (: < /dev/null) && echo null-ok', (spec) => {
+      spec.linux = {
+        ...spec.linux,
+        cgroupsPath: '/ctr',
+        devices: [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600 }, { path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o600 }],
+        resources: { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }] },
+      };
+    });
+    const state = fs.mkdtempSync(path.join(tmp, 'state-'));
+    try {
+      fs.mkdirSync(nsRoot);
+      // The shell moves itself into nsRoot, so that the new cgroup namespace (and the cgroup2 mount in it) is rooted
+      // there; tsrun then sees a v2 host and makes the container's cgroup nsRoot/ctr.
+      const inner = `mount -t cgroup2 none /sys/fs/cgroup && exec ${TSRUN} --root ${state} run -b ${b.dir} devtest-ctr`;
+      const r = spawnSync('sh', ['-c', `echo $$ > ${nsRoot}/cgroup.procs && exec unshare -C -m --propagation private sh -c '${inner}'`], { encoding: 'utf8', timeout: 60000 });
+      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /can't open \/dev\/kmsg: Operation not permitted\nfuse-rw\nnull-ok\n$/);
+      assert.ok(!fs.existsSync(path.join(nsRoot, 'ctr')), 'tsrun removed the container\'s cgroup');
+    } finally {
+      b.remove();
+    }
   });
 });
