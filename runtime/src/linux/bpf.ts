@@ -28,6 +28,7 @@ const E = { EPERM: 1, EACCES: 13, EINVAL: 22, ENOSPC: 28 } as const;
 const c = {
   syscall: libcLib.func('long syscall(long nr, ...)'),
   setrlimit: libcLib.func('int setrlimit(int resource, const uint64_t *rlim)'),
+  getrlimit: libcLib.func('int getrlimit(int resource, _Out_ uint64_t *rlim)'),
   close: libcLib.func('int close(int fd)'),
 };
 
@@ -145,12 +146,15 @@ function detach(cgroupFd: number, progFd: number): void {
 
 /**
  * Old kernels charge BPF programs to RLIMIT_MEMLOCK (before 5.11's memcg accounting); raise it for this process only,
- * as runc does. The container does not inherit it (the native stage sets the config's rlimits). Failure is not fatal:
- * newer kernels do not need it.
+ * as runc does: to unlimited, or without CAP_SYS_RESOURCE to the hard limit. The container does not inherit it (its
+ * native stage is spawned before resources are applied, and sets the config's rlimits). Failure is not fatal: newer
+ * kernels do not need it, and a load that still fails says so itself.
  */
 function raiseMemlock(): void {
   const inf = 0xffffffffffffffffn;
-  c.setrlimit(RLIMIT_MEMLOCK, [inf, inf]);
+  if ((c.setrlimit(RLIMIT_MEMLOCK, [inf, inf]) as number) === 0) return;
+  const now = [0n, 0n];
+  if ((c.getrlimit(RLIMIT_MEMLOCK, now) as number) === 0 && now[1] !== undefined) c.setrlimit(RLIMIT_MEMLOCK, [now[1], now[1]]);
 }
 
 /** Makes `insns` the device program of the cgroup2 directory `dir`, replacing the one(s) attached there before. */
