@@ -172,7 +172,7 @@ describe('linux.resources on this host', { skip: unusable() }, () => {
     }
   });
 
-  it('denies devices outside the rules (v1)', { skip: host?.mode === 'v2' ? 'cgroup v2 device rules are not implemented yet' : false }, async () => {
+  it('denies devices outside the rules (v1 devices.deny, v2 eBPF)', async () => {
     const m = await fresh();
     m.apply({ devices: [{ allow: false, access: 'rwm' }] });
     const sh = await shell();

@@ -26,6 +26,7 @@ function kernelIo(fake: FakeCgroupFs, lag: number): CgroupIo & { writes: string[
     rmdir: (p) => fake.rmdir(p),
     subdirs: (p) => fake.subdirs(p),
     exists: (p) => fake.exists(p),
+    setDeviceFilter: (d, prog) => fake.setDeviceFilter(d, prog),
     writes,
     write(p, data) {
       writes.push(`${path.basename(p)}=${data}`);

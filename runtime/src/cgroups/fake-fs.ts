@@ -4,13 +4,14 @@
 // empty cpuset.cpus/mems and the parent's devices.list), rmdir refuses cgroups with children or processes (EBUSY) and
 // drops the kernel's files, cgroup.procs refuses an empty cpuset (ENOSPC) and v2 "internal processes" (EBUSY),
 // cgroup.subtree_control accepts only available controllers (ENOENT), devices.allow/deny update devices.list as the
-// kernel does. It records mkdir/rmdir/write calls and fails on demand (failOn).
+// kernel does, and each cgroup2 directory keeps the device filter program set last (deviceFilters). It records
+// mkdir/rmdir/write/bpf calls and fails on demand (failOn).
 import * as fs from 'node:fs';
 import * as path from 'node:path/posix';
 import { errnoError } from './errors.js';
 import { nodeIo, type CgroupIo } from './io.js';
 
-export type FakeOp = 'mkdir' | 'rmdir' | 'write';
+export type FakeOp = 'mkdir' | 'rmdir' | 'write' | 'bpf';
 export interface FakeCall {
   op: FakeOp;
   path: string;
@@ -52,6 +53,8 @@ function seedFiles(dir: string, files: Record<string, string>): void {
 
 export class FakeCgroupFs implements CgroupIo {
   readonly calls: FakeCall[] = [];
+  /** cgroup2 directory -> the device filter program (struct bpf_insn[]) attached last. */
+  readonly deviceFilters = new Map<string, Uint8Array>();
   private readonly failures: { op: FakeOp; match: (p: string) => boolean; code: string }[] = [];
 
   /**
@@ -126,6 +129,7 @@ export class FakeCgroupFs implements CgroupIo {
     }
     for (const f of fs.readdirSync(p)) fs.unlinkSync(path.join(p, f));
     nodeIo.rmdir(p);
+    this.deviceFilters.delete(p);
   }
 
   read(p: string): string {
@@ -186,6 +190,14 @@ export class FakeCgroupFs implements CgroupIo {
       default:
         fs.writeFileSync(p, data);
     }
+  }
+
+  /** Like the kernel: only an existing cgroup2 directory takes a program (a v1 directory's fd gives EBADF). */
+  setDeviceFilter(dir: string, program: Uint8Array): void {
+    this.enter('bpf', dir);
+    if (!fs.existsSync(dir)) throw errnoError('open', dir, 'ENOENT');
+    if (!fs.existsSync(path.join(dir, 'cgroup.controllers'))) throw errnoError('bpf', dir, 'EBADF');
+    this.deviceFilters.set(dir, Uint8Array.from(program));
   }
 
   subdirs(p: string): string[] {

@@ -1,7 +1,9 @@
 // The file operations cgroup code needs, behind an interface so unit tests can run it on a tmpdir that behaves like
 // cgroupfs (fake-fs.ts). Every failure is a CgroupError naming the operation, the file and the errno.
 import * as fs from 'node:fs';
-import { fsError } from './errors.js';
+import { BpfError, setCgroupDeviceFilter } from '../linux/bpf.js';
+import { errCode, errnoText, fsError } from './errors.js';
+import { DEVICE_PROGRAM_LICENSE } from './v2/device-bpf.js';
 
 export interface CgroupIo {
   /** mkdir with mode 0755; throws EEXIST if it exists. */
@@ -13,6 +15,11 @@ export interface CgroupIo {
   /** Names of the child directories (child cgroups). */
   subdirs(path: string): string[];
   exists(path: string): boolean;
+  /**
+   * Makes `program` (struct bpf_insn[] of a BPF_PROG_TYPE_CGROUP_DEVICE program) the device filter of the cgroup2
+   * directory, replacing the one set before. Throws with the bpf(2) command and errno (and the verifier's words).
+   */
+  setDeviceFilter(dir: string, program: Uint8Array): void;
 }
 
 function call<T>(op: string, path: string, fn: () => T, data?: string): T {
@@ -50,4 +57,13 @@ export const nodeIo: CgroupIo = {
         .map((d) => d.name),
     ),
   exists: (path) => fs.existsSync(path),
+  setDeviceFilter: (dir, program) => {
+    try {
+      setCgroupDeviceFilter(dir, program, DEVICE_PROGRAM_LICENSE);
+    } catch (err) {
+      if (err instanceof BpfError) throw err;
+      const code = errCode(err) ?? 'EIO';
+      throw Object.assign(new Error(`open: ${code} (${errnoText(code)})`), { code });
+    }
+  },
 };

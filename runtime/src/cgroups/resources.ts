@@ -193,6 +193,18 @@ export class ResourceFiles {
     }
   }
 
+  /** Sets the directory's device filter (cgroup v2), failing as `linux.resources.devices: <dir>: bpf(...): ...`. */
+  setDeviceFilter(field: string, program: Uint8Array): void {
+    const dir = this.need(field);
+    try {
+      this.io.setDeviceFilter(dir, program);
+    } catch (err) {
+      const code = errCode(err) ?? 'EIO';
+      const why = err instanceof Error ? err.message : String(err);
+      throw new CgroupError(code, `${fieldName(field)}: device filter of ${dir}: ${why}`, { path: dir, cause: err });
+    }
+  }
+
   /** An error about a file of this directory, in the same one-line form as failed writes. */
   failure(field: string, op: string, file: string, err: unknown, hint?: string): CgroupError {
     const code = errCode(err) ?? 'EIO';
@@ -227,7 +239,6 @@ export function ignoredSettings(r: LinuxResources, version: 'v1' | 'v2'): string
     if (r.cpu?.realtimePeriod) out.push(['cpu.realtimePeriod', v1Only]);
     if (r.blockIO?.leafWeight || r.blockIO?.weightDevice?.some((w) => w.leafWeight)) out.push(['blockIO.leafWeight', v1Only]);
     if (r.network?.classID || (r.network?.priorities?.length ?? 0) > 0) out.push(['network', 'net_cls and net_prio are cgroup v1 controllers']);
-    if ((r.devices?.length ?? 0) > 0) out.push(['devices', 'cgroup v2 device rules (BPF) are not implemented yet']);
   }
   return out.map(([field, why]) => `${fieldName(field)} is ignored: ${why}`);
 }

@@ -63,6 +63,10 @@ export function features(): Features {
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
     },
-    annotations: { 'io.github.tsrun.version': TSRUN_VERSION },
+    annotations: {
+      'io.github.tsrun.version': TSRUN_VERSION,
+      // The spec's features have no field for how linux.resources.devices is enforced; engines may want to know.
+      'io.github.tsrun.cgroup.devices': 'v1: devices.allow/devices.deny; v2: eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE, BPF_F_ALLOW_MULTI)',
+    },
   };
 }

@@ -3,7 +3,7 @@
 // that ancestor has available (cgroup.controllers) and has not enabled yet. A cgroup with processes of its own cannot
 // do that (EBUSY, "no internal processes"), so such failures carry that hint.
 // In hybrid mode the cgroup2 mount is handled by the v1 manager and never gets controllers enabled.
-// apply() writes the resource files in runc 1.1's fs2 order; device rules (BPF on v2) are not implemented yet.
+// apply() writes the resource files in runc 1.1's fs2 order; device rules become an eBPF program (devices.ts).
 import * as path from 'node:path/posix';
 import { BaseManager, mkdirOwn } from '../base.js';
 import { CgroupError, CGROUP_CODES, withHint } from '../errors.js';
@@ -12,6 +12,7 @@ import type { Controller, Placement } from '../manager.js';
 import { fieldName, ignoredSettings, ResourceFiles, type ApplyOptions, type LinuxResources } from '../resources.js';
 import { cpu } from './cpu.js';
 import { cpuset } from './cpuset.js';
+import { devices } from './devices.js';
 import { hugetlb } from './hugetlb.js';
 import { io } from './io.js';
 import { memory } from './memory.js';
@@ -20,7 +21,7 @@ import { rdma } from './rdma.js';
 import { unified } from './unified.js';
 
 /** runc 1.1 fs2 Set's order; unified last, so its values win. */
-const APPLY_ORDER: readonly Controller[] = [pids, memory, io, cpu, cpuset, hugetlb, rdma, unified];
+const APPLY_ORDER: readonly Controller[] = [pids, memory, io, cpu, devices, cpuset, hugetlb, rdma, unified];
 
 const ENABLE_HINTS: Readonly<Record<string, string>> = {
   EBUSY: 'the cgroup has processes of its own, and cgroup v2 lets only cgroups without processes enable controllers for their children',
