@@ -96,7 +96,11 @@ export class V2Manager extends BaseManager {
     for (const w of ignoredSettings(r, 'v2')) warn(w);
     const dir = this.pidsDir();
     const explainMissing = (field: string, file: string): CgroupError | undefined => controllerMissing(dir, field, file, this.io);
-    for (const c of APPLY_ORDER) c.set?.(new ResourceFiles(c.name, dir, this.io, { warn, explainMissing }), r);
+    for (const c of APPLY_ORDER) {
+      // rootless: attaching a device program needs privileges the runtime lacks (runc skips it too)
+      if (c === devices && opts.skipDevices) continue;
+      c.set?.(new ResourceFiles(c.name, dir, this.io, { warn, explainMissing }), r);
+    }
   }
 }
 
