@@ -145,6 +145,13 @@ describe('spec 1.3 process and linux fields', { skip: needRoot }, () => {
     assert.match(run(box('ls /sys/class/net', (s) => void (s.linux.netDevices = { [dev]: { name: 'net%d' } }))), /^net0$/m);
   });
 
+  test('netDevices: a name the container\'s namespace has already is an error (spec)', { skip: which('ip') ? false : 'no ip' }, async () => {
+    const dev = hostDevice('tsh');
+    await createFails(bundle((s) => void (s.linux!.netDevices = { [dev]: { name: 'lo' } })), [new RegExp(`^config\\.json: linux\\.netDevices\\.${dev}: cannot move .* as "lo": .*File exists`)]);
+    // The kernel moves the device under its own name and then fails the rename; it goes with the namespace (a
+    // physical one would come back to the host), never staying half-configured in a live container.
+  });
+
   test('refused with one line naming the field, nothing left behind', async () => {
     await createFails(bundle((s) => void (s.linux!.netDevices = { [`nodev${uniq()}`.slice(0, 15)]: {} })), [/^config\.json: linux\.netDevices\.nodev[^:]*: no network device/]);
     await createFails(bundle((s) => void (s.linux!.intelRdt = { closID: 'gold' })), [/^config\.json: linux\.intelRdt: the resctrl filesystem is not mounted/]);
