@@ -41,8 +41,9 @@
  *
  * Files: this one holds the plan loop (read every op, check it against the op table, run them in order);
  * proto.c the sync socket's framing and the failure reports (fail, TRY); resolve.c paths inside a root; the ops
- * are in ops_parent.c (before and at clone), ops_fs.c (the rootfs and mounts) and ops_process.c (ids, hooks,
- * console, limits, capabilities, seccomp, exec). tsrun-init.h declares what they share.
+ * are in ops_parent.c (before and at clone), ops_fs.c (the rootfs and mounts), ops_process.c (ids, hooks,
+ * console, limits, capabilities, seccomp, exec) and ops_sched.c (scheduling, personality, memory policy, LSM
+ * labels, resctrl). tsrun-init.h declares what they share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -91,6 +92,10 @@ static const struct {
 	{ "lookpath", op_lookpath, 3, 3 }, { "ready", op_ready, 1, 1 },
 	{ "fifo_wait", op_fifo_wait, 1, 1 }, { "cloexec_from", op_cloexec_from, 2, 2 },
 	{ "exec", op_exec, 2, -1 },
+	{ "join_resctrl", op_join_resctrl, 2, 2 }, { "affinity", op_affinity, 2, -1 },
+	{ "sched", op_sched, 8, 8 }, { "ioprio", op_ioprio, 2, 2 },
+	{ "personality", op_personality, 2, 2 }, { "mempolicy", op_mempolicy, 2, -1 },
+	{ "lsm_exec", op_lsm_exec, 3, -1 },
 };
 
 static void read_plan(void)

@@ -57,4 +57,7 @@ OP(unshare); OP(setresgid); OP(setresuid); OP(setsid); OP(keyring); OP(sync); OP
 OP(write); OP(console); OP(rlimit); OP(umask); OP(chdir); OP(keepcaps); OP(capbset); OP(setgroups); OP(capset);
 OP(ambient); OP(nnp); OP(seccomp); OP(lookpath); OP(ready); OP(fifo_wait); OP(cloexec_from); OP(exec);
 
+/* ops_sched.c */
+OP(join_resctrl); OP(affinity); OP(sched); OP(ioprio); OP(personality); OP(mempolicy); OP(lsm_exec);
+
 #endif

@@ -162,8 +162,8 @@ describe('toExecPlan', () => {
 
   it('refuses AppArmor and SELinux', () => {
     const p = execProcess(spec().process, { args: ['ls'] });
-    assert.throws(() => toExecPlan(spec(), { ...p, apparmorProfile: 'x' }, opts), /AppArmor/);
-    assert.throws(() => toExecPlan(spec(), { ...p, selinuxLabel: 'x' }, opts), /SELinux/);
+    assert.throws(() => toExecPlan(spec(), { ...p, apparmorProfile: 'x' }, { ...opts, lsm: () => ({ apparmor: false, selinux: false }) }), /AppArmor/);
+    assert.throws(() => toExecPlan(spec(), { ...p, selinuxLabel: 'x' }, { ...opts, lsm: () => ({ apparmor: false, selinux: false }) }), /SELinux/);
   });
 });
 

@@ -29,10 +29,10 @@ const find = <K extends Op['op']>(ops: Op[], name: K) => ops.filter((o): o is Ex
 describe('toPlan', () => {
   it('runs the init checklist in order', () => {
     assert.deepEqual(STEPS.map((s) => s.name), [
-      'cgroup namespace', 'become root in the user namespace', 'new session and no umask', 'session keyring', 'prepare root', 'mounts', 'devices',
+      'cgroup namespace', 'become root in the user namespace', 'new session and no umask', 'network devices', 'session keyring', 'prepare root', 'mounts', 'devices',
       'prestart and createRuntime hooks (runtime namespace)', 'createContainer hooks', 'change root',
       'root propagation and read-only root', 'hostname', 'sysctl', 'read-only and masked paths', 'oom score', 'console',
-      'rlimits', 'umask', 'seccomp (without no_new_privs)', 'user and capabilities', 'working directory', 'find the executable',
+      'rlimits', 'umask', 'scheduler, I/O priority, personality and memory policy', 'LSM labels for exec', 'seccomp (without no_new_privs)', 'user and capabilities', 'working directory', 'find the executable',
       'report ready and wait for start', 'startContainer hooks', 'no new privileges', 'seccomp (with no_new_privs)', 'close inherited fds', 'exec',
     ]);
   });

@@ -2,6 +2,7 @@
 // built from the code's own tables (hook kinds, namespace types, mount options the parser knows, capabilities,
 // seccomp names) so that it cannot claim more than the code does.
 import { CAPABILITIES } from '../process/capabilities.js';
+import { MPOL_FLAGS, MPOL_MODES } from '../process/sched.js';
 import { PROPAGATION, parseMountOptions } from '../rootfs/mount-options.js';
 import { ACTIONS, ARCHITECTURES, FILTER_FLAGS, OPERATORS } from '../seccomp/types.js';
 import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from './spec.js';
@@ -58,9 +59,13 @@ export function features(): Features {
         knownFlags: SECCOMP_FLAGS,
         supportedFlags: SECCOMP_FLAGS,
       },
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      // Whether tsrun implements them, whatever this host has (features-linux.md): a profile or label asked for on a
+      // host without the LSM is refused at create.
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
+      intelRdt: { enabled: true, schemata: true, monitoring: true },
+      memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },
+      netDevices: { enabled: true },
       mountExtensions: { idmap: { enabled: false } },
     },
     annotations: {

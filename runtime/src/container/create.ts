@@ -8,8 +8,10 @@ import type { Spec } from '../config/spec.js';
 import { OCI_VERSION } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import { runHooks } from '../hooks/run.js';
+import { containerRdt, setupRdt } from '../intelrdt/resctrl.js';
 import { libc } from '../linux/libc.js';
 import type { Plan } from '../plan/ops.js';
+import { moveNetDevices } from '../namespaces/netdevices.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
 import { writePidFile } from '../state/pid-file.js';
@@ -48,7 +50,7 @@ export function ownerName(uid: number): string {
 // that create has its native stage spawned and joining cgroups while they load.
 const heavy = () => Promise.all([import('../config/load.js'), import('../plan/compile.js')]);
 
-async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, rootfs: string, cgroups: Cgroups): Promise<Plan> {
+async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, rootfs: string, cgroups: Cgroups, resctrlTasks?: string): Promise<Plan> {
   const [, { toPlan }] = await heavy();
   return toPlan(spec, {
     id: o.id,
@@ -65,6 +67,7 @@ async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: stri
     warn: ctx.warn,
     cgroupJoin: joinTargets(cgroups.paths()),
     caller: { euid: process.geteuid?.() ?? 0, egid: process.getegid?.() ?? 0 },
+    resctrlTasks,
   });
 }
 
@@ -72,7 +75,8 @@ async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: stri
 export async function planFor(ctx: Context, o: CreateOptions): Promise<{ plan: Plan }> {
   const [{ loadBundle }] = await heavy();
   const { spec, bundle, rootfs } = await loadBundle(o.bundle);
-  return { plan: await planWith(ctx, o, spec, bundle, rootfs, cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup, ctx.rootless)) };
+  const rdt = containerRdt(spec.linux?.intelRdt, o.id);
+  return { plan: await planWith(ctx, o, spec, bundle, rootfs, cgroupsFor(spec.linux?.cgroupsPath, o.id, ctx.systemdCgroup, ctx.rootless), rdt?.group.tasks) };
 }
 
 function rawCgroupsPath(doc: unknown): string | undefined {
@@ -97,6 +101,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
   let stage: NativeStage | undefined;
   let cgroupsCreated = false;
   let hostMounts: string | undefined;
+  let undoRdt: (() => void) | undefined;
   try {
     await cgroups.create();
     cgroupsCreated = true;
@@ -105,7 +110,8 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     const [{ verifyBundle }] = await heavy();
     const { spec, bundle, rootfs } = await verifyBundle(raw);
     if (!hasMountNs(spec)) hostMounts = rootfs;
-    const plan = await planWith(ctx, o, spec, bundle, rootfs, cgroups);
+    const rdt = containerRdt(spec.linux?.intelRdt, o.id);
+    const plan = await planWith(ctx, o, spec, bundle, rootfs, cgroups, rdt?.group.tasks);
     ctx.debugLog(`create ${o.id}: bundle ${bundle}, plan of ${plan.ops.length} ops (create --dry-run prints it)`);
     const record: ContainerRecord = {
       id: o.id,
@@ -130,6 +136,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     fs.chmodSync(ctx.store.fifo(o.id), 0o622);
     // Always, as runc: on v1 even a config without resources gets the default device rules.
     cgroups.apply(spec.linux?.resources ?? {}, { warn: ctx.warn });
+    if (rdt) undoRdt = setupRdt(rdt.group, rdt.root);
     const result = await stage.run(plan, {
       onPid: (p) => {
         pid = p;
@@ -137,7 +144,11 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
         record.startTime = procStat(p)?.startTime ?? 0;
         ctx.store.write(record, false);
       },
-      onSync: (name) => {
+      onSync: (name, initPid) => {
+        if (name === 'netdevices') {
+          moveNetDevices(spec.linux?.netDevices ?? {}, initPid);
+          return '';
+        }
         if (name !== 'hooks') throw new TsrunError('create_failed', `native stage: unknown sync point "${name}"`);
         runHooks('prestart', spec.hooks?.prestart, hookState('creating'));
         runHooks('createRuntime', spec.hooks?.createRuntime, hookState('creating'));
@@ -171,6 +182,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
         problems.push((ue as Error).message);
       }
     }
+    undoRdt?.();
     if (cgroupsCreated) {
       try {
         await cgroups.destroy();

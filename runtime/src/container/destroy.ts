@@ -4,6 +4,7 @@ import type { Context } from '../cli/context.js';
 import { OCI_VERSION } from '../config/spec.js';
 import { runHooksWarn } from '../hooks/run.js';
 import { libc } from '../linux/libc.js';
+import { containerRdt, removeRdt } from '../intelrdt/resctrl.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
 import type { ContainerRecord } from '../state/store.js';
 import { freezerOf, hasCgroupKill, isFrozen, killCgroup, setFrozen } from '../cgroups/freezer.js';
@@ -88,6 +89,13 @@ export async function destroyContainer(ctx: Context, rec: ContainerRecord): Prom
   for (const pid of left) waitGone(pid);
   ctx.debugLog(`delete ${rec.id}: removing cgroups ${Object.values(rec.cgroupPaths).join(' ')}`);
   await cg.destroy();
+  // linux.intelRdt: the groups this container made (intelrdt/resctrl.ts); a pre-configured closID stays.
+  try {
+    const rdt = containerRdt(rec.config.linux?.intelRdt, rec.id);
+    if (rdt) removeRdt(rdt.group);
+  } catch (e) {
+    ctx.warn((e as Error).message);
+  }
   if (rec.hostMounts) unmountBelow(rec.rootfs, libc.umountDetach);
   const state = { ociVersion: OCI_VERSION, id: rec.id, status: 'stopped', bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
   runHooksWarn('poststop', rec.hooks?.poststop, state, ctx.warn);

@@ -6,6 +6,7 @@ import type { Context } from '../cli/context.js';
 import type { NamespaceType, Process } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import type { Plan } from '../plan/ops.js';
+import { containerRdt } from '../intelrdt/resctrl.js';
 import { spawnInit } from '../process/init.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { type ContainerRecord, statusOf } from '../state/store.js';
@@ -86,6 +87,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     consoleSocket: o.consoleSocket ? path.resolve(o.consoleSocket) : undefined,
     preserveFds: o.preserveFds,
     noNewKeyring: rec.noNewKeyring ?? false,
+    resctrlTasks: containerRdt(rec.config.linux?.intelRdt, rec.id)?.group.tasks,
     warn: ctx.warn,
   });
   ctx.debugLog(`exec ${o.id}: plan of ${plan.ops.length} ops into init ${rec.pid}`);

@@ -7,6 +7,9 @@ import { capabilityMask } from '../process/capabilities.js';
 import { planRlimits } from '../process/rlimits.js';
 import { idMapWriters } from '../rootless.js';
 import { seccompOp } from '../seccomp/compile.js';
+import { checkNetDevices } from '../namespaces/netdevices.js';
+import { type LsmHost, checkLsm, detectLsm, labelMounts, lsmExecOps } from '../process/lsm.js';
+import { schedOps } from '../process/sched.js';
 import { envValue, withDefaults } from '../process/user.js';
 import { planDevices, planDevSymlinks } from '../rootfs/devices.js';
 import { MS, PROPAGATION } from '../rootfs/mount-options.js';
@@ -33,6 +36,10 @@ export interface PlanOptions {
   cgroupJoin?: { tasks: string[]; cgroup2?: string };
   /** The runtime's effective ids, which decide how a new user namespace's maps are written (default: root). */
   caller?: { euid: number; egid: number };
+  /** linux.intelRdt: the resctrl tasks file the parent stage joins (intelrdt/resctrl.ts). */
+  resctrlTasks?: string;
+  /** Which LSMs the host has enabled (process/lsm.ts); the host's own when absent. */
+  lsm?: () => LsmHost;
 }
 
 export interface Step {
@@ -84,6 +91,8 @@ export const STEPS: readonly Step[] = [
   },
   // Devices and created mount points get exactly the modes the plan names; the process umask comes later.
   { name: 'new session and no umask', ops: () => [{ op: 'setsid' }, { op: 'umask', mask: 0 }] },
+  // tsrun moves the devices into the init's network namespace while the init waits (namespaces/netdevices.ts).
+  { name: 'network devices', ops: (s) => (Object.keys(s.linux?.netDevices ?? {}).length > 0 ? [{ op: 'sync', name: 'netdevices' }] : []) },
   { name: 'session keyring', ops: (_s, o) => (o.noNewKeyring ? [] : [{ op: 'keyring', name: `_ses.${o.id}` }]) },
   {
     name: 'prepare root',
@@ -101,7 +110,7 @@ export const STEPS: readonly Step[] = [
   },
   {
     name: 'mounts',
-    ops: (s, o, c) => planMounts(s.mounts ?? [], { bundle: o.bundle, userns: c.userns, cgroupns: c.newNs.has('cgroup'), cgroupMode: o.cgroupMode, hierarchies: o.hierarchies }),
+    ops: (s, o, c) => labelMounts(planMounts(s.mounts ?? [], { bundle: o.bundle, userns: c.userns, cgroupns: c.newNs.has('cgroup'), cgroupMode: o.cgroupMode, hierarchies: o.hierarchies }), s.linux?.mountLabel),
   },
   {
     name: 'devices',
@@ -164,6 +173,9 @@ export const STEPS: readonly Step[] = [
   },
   { name: 'rlimits', ops: (s) => planRlimits(proc(s).rlimits) },
   { name: 'umask', ops: (s) => [{ op: 'umask', mask: proc(s).user.umask ?? 0o022 }] },
+  { name: 'scheduler, I/O priority, personality and memory policy', ops: (s) => schedOps(s) },
+  // Applied by the kernel at the execve; before seccomp, which may not allow the write (runc's order).
+  { name: 'LSM labels for exec', ops: (s) => lsmExecOps(s.process) },
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before capabilities are dropped (runc).
   { name: 'seccomp (without no_new_privs)', ops: (s) => (s.linux?.seccomp && !proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
   {
@@ -219,10 +231,6 @@ function refuseUnsupported(spec: Spec): void {
   };
   const notify = (linux.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY');
   if (notify || linux.seccomp?.listenerPath) refuse('linux.seccomp', 'SCMP_ACT_NOTIFY and listenerPath are not supported yet');
-  if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not enabled on this host');
-  if (spec.process?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
-  // A label that cannot be applied is refused, never ignored (runc fails here too).
-  if (linux.mountLabel) refuse('linux.mountLabel', 'SELinux is not enabled on this host');
 }
 
 /** runc's rule: what cannot be confined to the container without its own mount namespace is refused. */
@@ -235,6 +243,10 @@ function refuseWithoutMountNs(spec: Spec): void {
 
 export function toPlan(spec: Spec, o: PlanOptions): Plan {
   refuseUnsupported(spec);
+  // A label that cannot be applied is refused, never ignored.
+  checkLsm(spec, spec.process, o.lsm ?? detectLsm);
+  checkNetDevices(spec);
+  if (spec.linux?.intelRdt && !o.resctrlTasks) throw new TsrunError('unsupported', 'config.json: linux.intelRdt: no resctrl group to join (the resctrl filesystem is not mounted)');
   proc(spec);
   const ns = planNamespaces(spec.linux ?? {});
   const mountns = ns.newNs.has('mount');
@@ -244,6 +256,7 @@ export function toPlan(spec: Spec, o: PlanOptions): Plan {
   const parent: Op[] = [
     ...(o.cgroupJoin?.tasks ?? []).map((path) => ({ op: 'join_cgroup', path }) satisfies Op),
     ...(o.cgroupJoin?.cgroup2 ? [{ op: 'clone_into', path: o.cgroupJoin.cgroup2 } satisfies Op] : []),
+    ...(o.resctrlTasks ? [{ op: 'join_resctrl', path: o.resctrlTasks } satisfies Op] : []),
     ...ns.parentOps,
   ];
   if (spec.process?.terminal && o.consoleSocket) parent.push({ op: 'console_connect', path: o.consoleSocket });

@@ -27,6 +27,13 @@ export function describeOp(o: Op): string {
     case 'rootfs': return `open rootfs ${o.path}`;
     case 'setresuid': return `set uid ${o.uid}`;
     case 'setresgid': return `set gid ${o.gid}`;
+    case 'join_resctrl': return `join resctrl group ${o.path} (linux.intelRdt)`;
+    case 'affinity': return `set CPU affinity ${o.cpus.join(',')} (process.execCPUAffinity)`;
+    case 'sched': return 'set the scheduler (process.scheduler)';
+    case 'ioprio': return 'set the I/O priority (process.ioPriority)';
+    case 'personality': return 'set the personality (linux.personality)';
+    case 'mempolicy': return 'set the memory policy (linux.memoryPolicy)';
+    case 'lsm_exec': return o.data.startsWith('exec ') ? 'set the AppArmor profile (process.apparmorProfile)' : 'set the SELinux label (process.selinuxLabel)';
     default: return o.op;
   }
 }

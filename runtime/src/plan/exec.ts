@@ -8,6 +8,8 @@
 import type { NamespaceType, Process, Spec } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import { CLONE_FLAGS } from '../namespaces/index.js';
+import { type LsmHost, checkLsm, detectLsm } from '../process/lsm.js';
+import { affinityOps } from '../process/sched.js';
 import { type PlanOptions, STEPS } from './compile.js';
 import type { Op, Plan } from './ops.js';
 
@@ -39,6 +41,9 @@ export interface ExecPlanOptions {
   preserveFds: number;
   /** The container was created with --no-new-keyring; otherwise exec joins its session keyring, as runc does. */
   noNewKeyring?: boolean;
+  /** The container's resctrl tasks file (linux.intelRdt), joined as its cgroups are. */
+  resctrlTasks?: string;
+  lsm?: () => LsmHost;
   warn: (message: string) => void;
 }
 
@@ -127,6 +132,8 @@ const PROCESS_STEPS = [
   'console',
   'rlimits',
   'umask',
+  'scheduler, I/O priority, personality and memory policy',
+  'LSM labels for exec',
   'seccomp (without no_new_privs)',
   'user and capabilities',
   'working directory',
@@ -144,15 +151,18 @@ function step(name: string) {
 }
 
 export function toExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): Plan {
-  if (proc.apparmorProfile) throw new TsrunError('unsupported', 'process.apparmorProfile: AppArmor is not enabled on this host');
-  if (proc.selinuxLabel) throw new TsrunError('unsupported', 'process.selinuxLabel: SELinux is not enabled on this host');
+  checkLsm(spec, proc, o.lsm ?? detectLsm);
   if (!proc.args?.length) throw new TsrunError('invalid_config', 'process.args: must contain at least the program to run');
   const joined = new Set(o.join);
   if (proc.terminal && !o.consoleSocket) throw new TsrunError('usage', 'exec: a terminal (-t) needs --console-socket');
+  // execCPUAffinity: `initial` before the cgroups are joined (a v1 cpuset resets the affinity), `final` after.
+  const affinity = affinityOps(proc);
   // Host paths (cgroupfs, the console socket) are opened before the mount namespace is joined.
   const parent: Op[] = [
+    ...(affinity.initial ? [affinity.initial] : []),
     ...(o.cgroupJoin?.tasks ?? []).map((path) => ({ op: 'join_cgroup', path }) satisfies Op),
     ...(o.cgroupJoin?.cgroup2 ? [{ op: 'clone_into', path: o.cgroupJoin.cgroup2 } satisfies Op] : []),
+    ...(o.resctrlTasks ? [{ op: 'join_resctrl', path: o.resctrlTasks } satisfies Op] : []),
     ...(proc.terminal && o.consoleSocket ? [{ op: 'console_connect', path: o.consoleSocket } satisfies Op] : []),
     ...EXEC_JOIN_ORDER.filter((t) => joined.has(t)).map((t) => ({ op: 'setns', path: `/proc/${o.initPid}/ns/${PROC_NS_NAME[t]}`, nstype: CLONE_FLAGS[t] }) satisfies Op),
   ];
@@ -174,7 +184,7 @@ export function toExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): Plan 
     warn: o.warn,
   };
   const ctx = { userns: joined.has('user'), mountns: joined.has('mount'), newNs: new Set<string>(), joined: new Set<string>(o.join) };
-  const child: Op[] = [];
+  const child: Op[] = affinity.final ? [affinity.final] : [];
   for (const name of PROCESS_STEPS) {
     child.push(...step(name).ops(s, po, ctx));
     if (name === 'find the executable') child.push({ op: 'ready' });

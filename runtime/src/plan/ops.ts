@@ -31,6 +31,18 @@ export type Op =
   // uidTool/gidTool: newuidmap/newgidmap, run as `tool <pid> <the map's numbers>` instead of writing the map file
   // (an unprivileged runtime mapping more than its own id); '' or absent: the parent stage writes the file itself.
   | { op: 'clone'; flags: number; uidMap: string; gidMap: string; setgroups: 'allow' | 'deny' | ''; uidTool?: string; gidTool?: string }
+  // Writes "0" (the caller) to a resctrl group's tasks file: the single-threaded parent stage joins it and the
+  // container init inherits the group at clone (linux.intelRdt).
+  | { op: 'join_resctrl'; path: string }
+  // per-process scheduling and execution settings (process/sched.ts; runtime/native/ops_sched.c)
+  | { op: 'affinity'; cpus: number[] }
+  | { op: 'sched'; policy: number; flags: number; nice: number; priority: number; runtime: string; deadline: string; period: string }
+  | { op: 'ioprio'; value: number }
+  | { op: 'personality'; persona: number }
+  | { op: 'mempolicy'; mode: number; nodes: number[] }
+  // The label the next execve gets (AppArmor or SELinux): data written to the first of paths that exists,
+  // which must be on procfs.
+  | { op: 'lsm_exec'; data: string; paths: string[] }
   // container init stage
   | { op: 'unshare'; flags: number }
   | { op: 'setresgid'; gid: number }
@@ -91,6 +103,13 @@ export function opWords(o: Op): string[] {
     case 'join_cgroup': return [o.op, o.path];
     case 'clone_into': return [o.op, o.path];
     case 'clone': return [o.op, String(o.flags), o.uidMap, o.gidMap, o.setgroups, o.uidTool ?? '', o.gidTool ?? ''];
+    case 'join_resctrl': return [o.op, o.path];
+    case 'affinity': return [o.op, ...o.cpus.map(String)];
+    case 'sched': return [o.op, String(o.policy), String(o.flags), String(o.nice), String(o.priority), o.runtime, o.deadline, o.period];
+    case 'ioprio': return [o.op, String(o.value)];
+    case 'personality': return [o.op, String(o.persona)];
+    case 'mempolicy': return [o.op, String(o.mode), ...o.nodes.map(String)];
+    case 'lsm_exec': return [o.op, o.data, ...o.paths];
     case 'unshare': return [o.op, String(o.flags)];
     case 'setresgid': return [o.op, String(o.gid)];
     case 'setresuid': return [o.op, String(o.uid)];
