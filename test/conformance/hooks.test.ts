@@ -52,7 +52,13 @@ for (const r of runtimes()) {
       assert.equal(started.status, 0, started.err);
       assert.deepEqual(order(), ['prestart', 'createRuntime', 'createContainer', 'poststart']);
       assert.equal(JSON.parse(fs.readFileSync(path.join(log, 'poststart.json'), 'utf8')).id, c);
-      assert.equal(fs.readFileSync(path.join(b.rootfs, 'tmp', 'order'), 'utf8'), 'startContainer\n', 'startContainer ran inside the container');
+      // startContainer runs in the container after start's handshake: start may return before it has written
+      const inner = path.join(b.rootfs, 'tmp', 'order');
+      const written = (): string => (fs.existsSync(inner) ? fs.readFileSync(inner, 'utf8') : '');
+      for (let i = 0; i < 500 && !written().endsWith('\n'); i++) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+      assert.equal(fs.readFileSync(inner, 'utf8'), 'startContainer\n', 'startContainer ran inside the container');
       assert.equal(JSON.parse(fs.readFileSync(path.join(b.rootfs, 'tmp', 'startContainer.json'), 'utf8')).id, c);
       assert.equal(rt(r, ['kill', c, 'KILL']).status, 0);
       for (let i = 0; i < 200 && stateOf(r, c).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
