@@ -184,7 +184,8 @@ function randomProfile(rand: () => number, pick: <T>(xs: readonly T[]) => T): Li
     return { names, action, errnoRet: errnoRet(action), args };
   });
   const architectures = ['SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64'].filter(() => rand() < 0.5);
-  return { defaultAction, defaultErrnoRet: errnoRet(defaultAction), architectures, syscalls };
+  const listenerPath = syscalls.some((s) => s.action === 'SCMP_ACT_NOTIFY') ? '/run/agent.sock' : undefined;
+  return { defaultAction, defaultErrnoRet: errnoRet(defaultAction), architectures, syscalls, listenerPath };
 }
 
 function mulberry32(seed: number): () => number {

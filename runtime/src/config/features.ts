@@ -3,6 +3,7 @@
 // seccomp names) so that it cannot claim more than the code does.
 import { CAPABILITIES } from '../process/capabilities.js';
 import { PROPAGATION, parseMountOptions } from '../rootfs/mount-options.js';
+import { kernelHasFlag } from '../seccomp/kernel.js';
 import { ACTIONS, ARCHITECTURES, FILTER_FLAGS, OPERATORS } from '../seccomp/types.js';
 import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from './spec.js';
 
@@ -31,6 +32,16 @@ export function supportedMountOptions(): string[] {
 /** The seccomp flags a profile may name (the compiler refuses the two the kernel implies itself). */
 const SECCOMP_FLAGS = Object.keys(FILTER_FLAGS).filter((f) => f !== 'SECCOMP_FILTER_FLAG_NEW_LISTENER' && f !== 'SECCOMP_FILTER_FLAG_TSYNC_ESRCH');
 
+/** features-linux.md: supportedFlags may be a subset of knownFlags, for what the running kernel lacks. */
+function supportedSeccompFlags(kernelHas: (flag: number) => boolean): string[] {
+  return SECCOMP_FLAGS.filter((f) => kernelHas(FILTER_FLAGS[f as keyof typeof FILTER_FLAGS]));
+}
+
+/** SCMP_ACT_NOTIFY needs a listener fd from the kernel (Linux 5.0); without one, it is not an action we can offer. */
+function seccompActions(kernelHas: (flag: number) => boolean): string[] {
+  return ACTIONS.filter((a) => a !== 'SCMP_ACT_NOTIFY' || kernelHas(FILTER_FLAGS.SECCOMP_FILTER_FLAG_NEW_LISTENER));
+}
+
 export interface Features {
   ociVersionMin: string;
   ociVersionMax: string;
@@ -40,7 +51,7 @@ export interface Features {
   annotations: Record<string, string>;
 }
 
-export function features(): Features {
+export function features(kernelHas: (flag: number) => boolean = kernelHasFlag): Features {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -52,11 +63,11 @@ export function features(): Features {
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
-        actions: [...ACTIONS],
+        actions: seccompActions(kernelHas),
         operators: [...OPERATORS],
         archs: [...ARCHITECTURES],
         knownFlags: SECCOMP_FLAGS,
-        supportedFlags: SECCOMP_FLAGS,
+        supportedFlags: supportedSeccompFlags(kernelHas),
       },
       apparmor: { enabled: false },
       selinux: { enabled: false },

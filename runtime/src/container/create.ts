@@ -12,6 +12,7 @@ import { libc } from '../linux/libc.js';
 import type { Plan } from '../plan/ops.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { writePidFile } from '../state/pid-file.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
 import { type Cgroups, cgroupsFor, joinTargets } from './cgroups.js';
@@ -142,6 +143,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
         runHooks('createRuntime', spec.hooks?.createRuntime, hookState('creating'));
         return JSON.stringify(hookState('creating'));
       },
+      onSeccomp: (fd, p) => sendToListener(spec.linux?.seccomp, fd, p, hookState('creating')),
     });
     pid = result.pid;
     // The init is reparented (to `run`, a subreaper) only once the native stage has exited: wait for that, or a

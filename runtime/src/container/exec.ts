@@ -3,10 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../cli/context.js';
-import type { NamespaceType, Process } from '../config/spec.js';
+import { OCI_VERSION, type NamespaceType, type Process } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit } from '../process/init.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { type ContainerRecord, statusOf } from '../state/store.js';
 import { joinTargets } from './cgroups.js';
@@ -98,6 +99,10 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
       },
       onSync: (name) => {
         throw new TsrunError('create_failed', `native stage: unexpected sync point "${name}" in exec`);
+      },
+      onSeccomp: (fd, p) => {
+        const state = { ociVersion: OCI_VERSION, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
+        sendToListener(rec.config.linux?.seccomp, fd, p, state);
       },
     });
     // The process is the native stage's child until the stage exits (right after clone): only then is it

@@ -46,6 +46,11 @@ interface Ctx {
   joined: Set<string>;
 }
 
+/** Whether the container's filter notifies a seccomp agent (and so is handed over to listenerPath). */
+function hasListener(spec: Spec): boolean {
+  return (spec.linux?.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY');
+}
+
 function hookOps(kind: 'createContainer' | 'startContainer', hooks: Hook[] | undefined): Op[] {
   return (hooks ?? []).map((h) => ({ op: 'hook', kind, path: h.path, args: h.args ?? [], env: h.env ?? [], timeout: h.timeout ?? 0 }) satisfies Op);
 }
@@ -161,6 +166,9 @@ export const STEPS: readonly Step[] = [
   },
   { name: 'rlimits', ops: (s) => planRlimits(proc(s).rlimits) },
   { name: 'umask', ops: (s) => [{ op: 'umask', mask: proc(s).user.umask ?? 0o022 }] },
+  // Before any filter is loaded: the check that follows chdir (CVE-2024-21626) needs getcwd, which a profile may deny
+  // (runtime-tools' linux_seccomp denies it). As root, as runc's chdir (it retries as the user only on failure).
+  { name: 'working directory', ops: (s) => [{ op: 'chdir', path: proc(s).cwd }] },
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before capabilities are dropped (runc).
   { name: 'seccomp (without no_new_privs)', ops: (s) => (s.linux?.seccomp && !proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
   {
@@ -184,7 +192,6 @@ export const STEPS: readonly Step[] = [
       return ops;
     },
   },
-  { name: 'working directory', ops: (s) => [{ op: 'chdir', path: proc(s).cwd }] },
   {
     name: 'find the executable',
     ops: (s, o) => {
@@ -194,11 +201,18 @@ export const STEPS: readonly Step[] = [
       return [{ op: 'lookpath', file, path: envValue(containerEnv(s, o), 'PATH') ?? '' }];
     },
   },
+  {
+    // A filter with a listener is handed over to tsrun, which is gone once the init reports ready: load it just
+    // before that, where runc loads every no_new_privs filter. The init's remaining syscalls (the ready message,
+    // the exec fifo, startContainer hooks) then run under it.
+    name: 'seccomp with a listener (with no_new_privs)',
+    ops: (s) => (s.linux?.seccomp && proc(s).noNewPrivileges && hasListener(s) ? [{ op: 'nnp' }, seccompOp(s.linux.seccomp)] : []),
+  },
   { name: 'report ready and wait for start', ops: () => [{ op: 'ready' }, { op: 'fifo_wait' }] },
   { name: 'startContainer hooks', ops: (s) => hookOps('startContainer', s.hooks?.startContainer) },
-  { name: 'no new privileges', ops: (s) => (proc(s).noNewPrivileges ? [{ op: 'nnp' }] : []) },
-  // With no_new_privs the filter goes on last, so it constrains only the container's program (runc).
-  { name: 'seccomp (with no_new_privs)', ops: (s) => (s.linux?.seccomp && proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
+  { name: 'no new privileges', ops: (s) => (proc(s).noNewPrivileges && !(s.linux?.seccomp && hasListener(s)) ? [{ op: 'nnp' }] : []) },
+  // With no_new_privs the filter goes on last, so it constrains only the container's program.
+  { name: 'seccomp (with no_new_privs)', ops: (s) => (s.linux?.seccomp && proc(s).noNewPrivileges && !hasListener(s) ? [seccompOp(s.linux.seccomp)] : []) },
   { name: 'close inherited fds', ops: (_s, o) => [{ op: 'cloexec_from', fd: 3 + o.listenFds + o.preserveFds }] },
   { name: 'exec', ops: (s, o) => [{ op: 'exec', args: proc(s).args ?? [], env: containerEnv(s, o) }] },
 ];
@@ -214,8 +228,6 @@ function refuseUnsupported(spec: Spec): void {
   const refuse = (field: string, why: string) => {
     throw new TsrunError('unsupported', `config.json: ${field}: ${why}`);
   };
-  const notify = (linux.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY');
-  if (notify || linux.seccomp?.listenerPath) refuse('linux.seccomp', 'SCMP_ACT_NOTIFY and listenerPath are not supported yet');
   if (spec.process?.apparmorProfile) refuse('process.apparmorProfile', 'AppArmor is not enabled on this host');
   if (spec.process?.selinuxLabel) refuse('process.selinuxLabel', 'SELinux is not enabled on this host');
   // A label that cannot be applied is refused, never ignored (runc fails here too).

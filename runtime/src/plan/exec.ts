@@ -118,7 +118,7 @@ export function execProcess(base: Process | undefined, f: ExecOverrides): Proces
   return p;
 }
 
-/** create's steps that make up an exec'd process, in create's order; `ready` (without the fifo) is placed after lookpath. */
+/** create's steps that make up an exec'd process, in create's order; `ready` (without the fifo) is placed where create's is. */
 const PROCESS_STEPS = [
   'become root in the user namespace',
   'new session and no umask',
@@ -127,10 +127,11 @@ const PROCESS_STEPS = [
   'console',
   'rlimits',
   'umask',
+  'working directory',
   'seccomp (without no_new_privs)',
   'user and capabilities',
-  'working directory',
   'find the executable',
+  'seccomp with a listener (with no_new_privs)',
   'no new privileges',
   'seccomp (with no_new_privs)',
   'close inherited fds',
@@ -177,7 +178,7 @@ export function toExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): Plan 
   const child: Op[] = [];
   for (const name of PROCESS_STEPS) {
     child.push(...step(name).ops(s, po, ctx));
-    if (name === 'find the executable') child.push({ op: 'ready' });
+    if (name === 'seccomp with a listener (with no_new_privs)') child.push({ op: 'ready' });
     // Without a mount namespace of its own the container's root is a directory of the host's: chroot into it.
     if (name === 'new session and no umask' && !joined.has('mount')) child.push({ op: 'rootfs', path: o.rootfs }, { op: 'chroot_only' });
   }
