@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { describe, it } from 'node:test';
-import { compileSeccomp, seccompOp } from '../../runtime/src/seccomp/compile.js';
+import { compileSeccomp } from '../../runtime/src/seccomp/compile.js';
+import { seccompOp } from '../../runtime/src/seccomp/op.js';
 import { AUDIT_ARCH } from '../../runtime/src/seccomp/arch.js';
 import { checkProgram, decode, disassemble, retName, runFilter } from '../../runtime/src/seccomp/bpf.js';
 import { FILTER_FLAGS, type LinuxSeccomp, type LinuxSeccompArg, type LinuxSyscall } from '../../runtime/src/seccomp/types.js';
@@ -71,10 +72,10 @@ describe('seccomp actions', () => {
 
   it('refuses, by name, flags the kernel lacks', () => {
     const p: LinuxSeccomp = { ...allowBut(rule(['kill'], 'SCMP_ACT_NOTIFY')), listenerPath: '/run/agent.sock', flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] };
-    assert.throws(() => seccompOp(p, 'SCMP_ARCH_X86_64', (f) => f === 2), {
+    assert.throws(() => seccompOp(p, { hostArch: 'SCMP_ARCH_X86_64', kernelHas: (f) => f === 2 }), {
       message: `config.json: linux.seccomp.flags: not supported by this kernel (${os.release()}): SECCOMP_FILTER_FLAG_NEW_LISTENER (for SCMP_ACT_NOTIFY), SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`,
     });
-    assert.equal(seccompOp(p, 'SCMP_ARCH_X86_64', () => true).op, 'seccomp');
+    assert.equal(seccompOp(p, { hostArch: 'SCMP_ARCH_X86_64', kernelHas: () => true }).op, 'seccomp');
     const f = features((flag) => flag !== FILTER_FLAGS.SECCOMP_FILTER_FLAG_NEW_LISTENER && flag !== FILTER_FLAGS.SECCOMP_FILTER_FLAG_SPEC_ALLOW).linux.seccomp as { actions: string[]; knownFlags: string[]; supportedFlags: string[] };
     assert.ok(!f.actions.includes('SCMP_ACT_NOTIFY') && f.knownFlags.includes('SECCOMP_FILTER_FLAG_SPEC_ALLOW'));
     assert.deepEqual(f.supportedFlags, ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']);
@@ -89,7 +90,7 @@ describe('seccomp actions', () => {
 
   it('seccompOp carries the program as hex', () => {
     const p = allowBut(rule(['kill'], 'SCMP_ACT_ERRNO'));
-    const op = seccompOp(p, 'SCMP_ARCH_X86_64');
+    const op = seccompOp(p, { hostArch: 'SCMP_ARCH_X86_64' });
     assert.equal(op.op, 'seccomp');
     assert.ok(op.op === 'seccomp' && op.program === compileSeccomp(p).program.toString('hex') && op.flags === 0);
   });

@@ -12,6 +12,7 @@ import { libc } from '../linux/libc.js';
 import type { Plan } from '../plan/ops.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
+import { seccompCacheDir } from '../seccomp/cache.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { writePidFile } from '../state/pid-file.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
@@ -61,6 +62,7 @@ async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: stri
     preserveFds: o.preserveFds,
     noPivot: o.noPivot,
     noNewKeyring: o.noNewKeyring,
+    seccompCache: seccompCacheDir(ctx.store.root),
     cgroupMode: cgroups.mode,
     hierarchies: cgroups.hierarchies(),
     warn: ctx.warn,

@@ -7,6 +7,7 @@ import { OCI_VERSION, type NamespaceType, type Process } from '../config/spec.js
 import { TsrunError } from '../errors.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit } from '../process/init.js';
+import { seccompCacheDir } from '../seccomp/cache.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { type ContainerRecord, statusOf } from '../state/store.js';
@@ -87,6 +88,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     consoleSocket: o.consoleSocket ? path.resolve(o.consoleSocket) : undefined,
     preserveFds: o.preserveFds,
     noNewKeyring: rec.noNewKeyring ?? false,
+    seccompCache: seccompCacheDir(ctx.store.root),
     warn: ctx.warn,
   });
   ctx.debugLog(`exec ${o.id}: plan of ${plan.ops.length} ops into init ${rec.pid}`);

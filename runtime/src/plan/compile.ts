@@ -5,7 +5,7 @@ import { TsrunError } from '../errors.js';
 import { CLONE_FLAGS, planNamespaces } from '../namespaces/index.js';
 import { capabilityMask } from '../process/capabilities.js';
 import { planRlimits } from '../process/rlimits.js';
-import { seccompOp } from '../seccomp/compile.js';
+import { seccompOp } from '../seccomp/op.js';
 import { envValue, withDefaults } from '../process/user.js';
 import { planDevices, planDevSymlinks } from '../rootfs/devices.js';
 import { MS, PROPAGATION } from '../rootfs/mount-options.js';
@@ -28,6 +28,8 @@ export interface PlanOptions {
   cgroupMode: 'v1' | 'v2';
   hierarchies: CgroupHierarchy[];
   warn: (message: string) => void;
+  /** The directory of compiled seccomp programs (seccomp/cache.ts); none: compile every time. */
+  seccompCache?: string;
   /** Where the parent stage places the container: v1 tasks files it joins, a cgroup2 dir the init is cloned into. */
   cgroupJoin?: { tasks: string[]; cgroup2?: string };
 }
@@ -170,7 +172,7 @@ export const STEPS: readonly Step[] = [
   // (runtime-tools' linux_seccomp denies it). As root, as runc's chdir (it retries as the user only on failure).
   { name: 'working directory', ops: (s) => [{ op: 'chdir', path: proc(s).cwd }] },
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before capabilities are dropped (runc).
-  { name: 'seccomp (without no_new_privs)', ops: (s) => (s.linux?.seccomp && !proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
+  { name: 'seccomp (without no_new_privs)', ops: (s, o) => (s.linux?.seccomp && !proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp, { cacheDir: o.seccompCache })] : []) },
   {
     name: 'user and capabilities',
     ops: (s, o, c) => {
@@ -206,13 +208,13 @@ export const STEPS: readonly Step[] = [
     // before that, where runc loads every no_new_privs filter. The init's remaining syscalls (the ready message,
     // the exec fifo, startContainer hooks) then run under it.
     name: 'seccomp with a listener (with no_new_privs)',
-    ops: (s) => (s.linux?.seccomp && proc(s).noNewPrivileges && hasListener(s) ? [{ op: 'nnp' }, seccompOp(s.linux.seccomp)] : []),
+    ops: (s, o) => (s.linux?.seccomp && proc(s).noNewPrivileges && hasListener(s) ? [{ op: 'nnp' }, seccompOp(s.linux.seccomp, { cacheDir: o.seccompCache })] : []),
   },
   { name: 'report ready and wait for start', ops: () => [{ op: 'ready' }, { op: 'fifo_wait' }] },
   { name: 'startContainer hooks', ops: (s) => hookOps('startContainer', s.hooks?.startContainer) },
   { name: 'no new privileges', ops: (s) => (proc(s).noNewPrivileges && !(s.linux?.seccomp && hasListener(s)) ? [{ op: 'nnp' }] : []) },
   // With no_new_privs the filter goes on last, so it constrains only the container's program.
-  { name: 'seccomp (with no_new_privs)', ops: (s) => (s.linux?.seccomp && proc(s).noNewPrivileges && !hasListener(s) ? [seccompOp(s.linux.seccomp)] : []) },
+  { name: 'seccomp (with no_new_privs)', ops: (s, o) => (s.linux?.seccomp && proc(s).noNewPrivileges && !hasListener(s) ? [seccompOp(s.linux.seccomp, { cacheDir: o.seccompCache })] : []) },
   { name: 'close inherited fds', ops: (_s, o) => [{ op: 'cloexec_from', fd: 3 + o.listenFds + o.preserveFds }] },
   { name: 'exec', ops: (s, o) => [{ op: 'exec', args: proc(s).args ?? [], env: containerEnv(s, o) }] },
 ];

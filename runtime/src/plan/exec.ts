@@ -37,6 +37,8 @@ export interface ExecPlanOptions {
   cgroupJoin?: { tasks: string[]; cgroup2?: string };
   consoleSocket?: string;
   preserveFds: number;
+  /** The directory of compiled seccomp programs (seccomp/cache.ts). */
+  seccompCache?: string;
   /** The container was created with --no-new-keyring; otherwise exec joins its session keyring, as runc does. */
   noNewKeyring?: boolean;
   warn: (message: string) => void;
@@ -170,6 +172,7 @@ export function toExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): Plan 
     preserveFds: o.preserveFds,
     noPivot: false,
     noNewKeyring: o.noNewKeyring ?? false,
+    seccompCache: o.seccompCache,
     cgroupMode: 'v2',
     hierarchies: [],
     warn: o.warn,

@@ -12,13 +12,10 @@
 // Above the largest syscall the profile names for an ABI, syscalls get -ENOSYS instead of a denying default, as with
 // runc's stub: a program probing for a syscall newer than the profile falls back instead of failing. Unlike runc, the
 // stub also covers the native ABI when `architectures` is empty (runc adds it only for the listed ones).
-import * as os from 'node:os';
-import type { Op } from '../plan/ops.js';
 import { ConfigError } from '../config/errors.js';
-import { X32_SYSCALL_BIT, hostAbis, nativeArch, type ArchDef } from './arch.js';
+import { X32_SYSCALL_BIT, hostAbis, type ArchDef } from './arch.js';
 import { DATA, MAX_INSNS, OP, RET, encode, type Insn } from './bpf.js';
 import { Builder, emitSearch, segments, type Label, type Segment } from './codegen.js';
-import { kernelHasFlag, missingFlags } from './kernel.js';
 import { ENOSYS, parseProfile, rulesFor, type Profile } from './rules.js';
 import type { LinuxSeccomp } from './types.js';
 
@@ -36,20 +33,6 @@ export interface CompiledSeccomp {
 export function compileSeccomp(input: LinuxSeccomp, hostArch = 'SCMP_ARCH_X86_64'): CompiledSeccomp {
   const profile = parseProfile(input);
   return { program: encode(build(profile, hostArch)), flags: profile.flags };
-}
-
-/**
- * The plan op that loads the profile's filter in the container's init. Flags the running kernel lacks are refused
- * here, by name, rather than left to fail in the init as a bare EINVAL (`kernelHas` is the probe; tests pass a fake).
- */
-export function seccompOp(profile: LinuxSeccomp, hostArch: string = nativeArch(), kernelHas: (flag: number) => boolean = kernelHasFlag): Op {
-  const { program, flags } = compileSeccomp(profile, hostArch);
-  const missing = missingFlags(flags, kernelHas);
-  if (missing.length) {
-    const why = missing.map((f) => (f === 'SECCOMP_FILTER_FLAG_NEW_LISTENER' ? `${f} (for SCMP_ACT_NOTIFY)` : f)).join(', ');
-    throw ConfigError.at('config.json', 'linux.seccomp.flags', `not supported by this kernel (${os.release()}): ${why}`);
-  }
-  return { op: 'seccomp', flags, program: program.toString('hex') };
 }
 
 function build(profile: Profile, hostArch: string): Insn[] {
