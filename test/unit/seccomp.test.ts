@@ -146,6 +146,15 @@ describe('seccomp argument conditions', () => {
     assert.equal(verdict(lt, I386.personality, [0x700000004n], AUDIT_ARCH.I386), 'ERRNO(1)');
   });
 
+  it('on x32 compares only the low half, as libseccomp does for an ILP32 ABI', () => {
+    const X32_PERSONALITY = 0x40000087;
+    const p: LinuxSeccomp = { ...allowBut(rule(['personality'], 'SCMP_ACT_ERRNO', [{ index: 0, value: 0xffffffff00000005n, op: 'SCMP_CMP_GT' }])), architectures: ['SCMP_ARCH_X32'] };
+    assert.equal(verdict(p, X32_PERSONALITY, [6n]), 'ERRNO(1)');
+    assert.equal(verdict(p, X32_PERSONALITY, [0xffffffff00000004n]), 'ALLOW');
+    assert.equal(verdict(p, NR.personality, [6n]), 'ALLOW', 'x86_64 compares all 64 bits');
+    assert.equal(verdict(p, NR.personality, [0xffffffff00000006n]), 'ERRNO(1)');
+  });
+
   it('ANDs the args of a rule and ORs the rules of a syscall', () => {
     const p = allowBut(
       rule(['kill'], 'SCMP_ACT_ERRNO', [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 1, value: 9, op: 'SCMP_CMP_EQ' }]),
