@@ -76,6 +76,8 @@ describe('the seccomp program cache', () => {
     // version. Never change a digest already recorded: a version stands for one output.
     const PINNED: Record<string, string> = {
       '1': '006f16810ae806bc208412e21f1976c74c303491ada5036f7039ceca61e9bf82',
+      // syscall tables up to Linux 7.1: the same for this profile, different for one naming a newer syscall
+      '2': '006f16810ae806bc208412e21f1976c74c303491ada5036f7039ceca61e9bf82',
     };
     assert.equal(digest.digest('hex'), PINNED[COMPILER_VERSION], `COMPILER_VERSION ${COMPILER_VERSION}`);
   });

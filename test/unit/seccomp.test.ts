@@ -227,6 +227,33 @@ describe('seccomp architectures', () => {
   });
 });
 
+describe('seccomp on other hosts, from their tables', () => {
+  it('filters arm (compat) syscalls on an aarch64 host when the profile lists SCMP_ARCH_ARM', () => {
+    const p: LinuxSeccomp = { ...denyBut(rule(['read', 'set_tls'], 'SCMP_ACT_ALLOW'), rule(['personality'], 'SCMP_ACT_ALLOW', [{ index: 0, value: 0x100000008n, op: 'SCMP_CMP_EQ' }])), architectures: ['SCMP_ARCH_ARM'] };
+    const onArm = (nr: number, args: bigint[] = []): string => verdict(p, nr, args, AUDIT_ARCH.ARM, 'SCMP_ARCH_AARCH64');
+    assert.equal(onArm(3), 'ALLOW', 'read');
+    assert.equal(onArm(0xf0005), 'ALLOW', 'set_tls, an ARM-private call');
+    assert.equal(onArm(4), 'ERRNO(1)', 'write');
+    assert.equal(onArm(136, [8n]), 'ALLOW', 'a 32-bit ABI compares the low half');
+    assert.equal(onArm(0xf0006), 'ERRNO(38)', 'past the last named syscall');
+    assert.equal(verdict(p, 63, [], AUDIT_ARCH.AARCH64, 'SCMP_ARCH_AARCH64'), 'ALLOW', 'aarch64 read');
+    assert.equal(verdict({ ...p, architectures: [] }, 3, [], AUDIT_ARCH.ARM, 'SCMP_ARCH_AARCH64'), 'KILL_THREAD', 'arm unlisted');
+  });
+
+  for (const [host, audit, read, write] of [
+    ['SCMP_ARCH_RISCV64', AUDIT_ARCH.RISCV64, 63, 64],
+    ['SCMP_ARCH_PPC64LE', AUDIT_ARCH.PPC64LE, 3, 4],
+    ['SCMP_ARCH_LOONGARCH64', AUDIT_ARCH.LOONGARCH64, 63, 64],
+  ] as const) {
+    it(`compiles for a ${host} host from its own table`, () => {
+      const p = denyBut(rule(['read'], 'SCMP_ACT_ALLOW'), rule(['write'], 'SCMP_ACT_ERRNO', undefined, 5));
+      assert.equal(verdict(p, read, [], audit, host), 'ALLOW');
+      assert.equal(verdict(p, write, [], audit, host), 'ERRNO(5)');
+      assert.equal(verdict(p, read, [], AUDIT_ARCH.X86_64, host), 'KILL_THREAD');
+    });
+  }
+});
+
 describe('seccomp syscall names and the -ENOSYS stub', () => {
   it('skips names the table does not know', () => {
     const p = denyBut(rule(['no_such_syscall', 'read', 'socketcall'], 'SCMP_ACT_ALLOW'));

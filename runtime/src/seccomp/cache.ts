@@ -15,7 +15,7 @@ import type { LinuxSeccomp } from './types.js';
  * Bump when the compiler emits a different program for the same profile. test/unit/seccomp-cache.test.ts pins the
  * output of reference profiles to this value, so a change of output without a bump fails there.
  */
-export const COMPILER_VERSION = '1';
+export const COMPILER_VERSION = '2';
 
 /** Entries kept; past this, the least recently written go. */
 const MAX_ENTRIES = 64;

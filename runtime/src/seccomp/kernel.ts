@@ -7,7 +7,7 @@ import { FILTER_FLAGS } from './types.js';
 const SECCOMP_SET_MODE_FILTER = 1;
 const EFAULT = 14;
 /** The seccomp syscall's number per Node.js architecture name. */
-const SYS_SECCOMP: Record<string, number> = { x64: 317, ia32: 354, arm64: 277 };
+const SYS_SECCOMP: Record<string, number> = { x64: 317, ia32: 354, arm64: 277, arm: 383, riscv64: 277, loong64: 277, ppc64: 358, s390x: 348 };
 
 let syscall: ((...args: unknown[]) => unknown) | undefined;
 const known = new Map<number, boolean>();
