@@ -11,8 +11,10 @@ import { after, describe, it } from 'node:test';
 import '../../runtime/src/linux/console.js'; // declares the koffi types tsrun_sockaddr_un, tsrun_msghdr, tsrun_iovec
 import { errno, koffi, libcLib as lib } from '../../runtime/src/linux/ffi.js';
 import type { LinuxSeccomp } from '../../runtime/src/seccomp/types.js';
-import { X86_64 } from '../../runtime/src/seccomp/syscalls/x86_64.js';
+import { X86_64 as X86_64_TABLE } from '../../runtime/src/seccomp/syscalls/x86_64.js';
 import { type Bundle, type Runtime, forceDelete, makeBundle, needRoot, rt, tsrunRuntime } from '../helpers/bundle.js';
+
+const X86_64 = X86_64_TABLE();
 
 const c = {
   socket: lib.func('int socket(int domain, int type, int protocol)'),

@@ -8,10 +8,14 @@ import { compileSeccomp } from '../../runtime/src/seccomp/compile.js';
 import { AUDIT_ARCH, IPCCALLS, SOCKETCALLS } from '../../runtime/src/seccomp/arch.js';
 import { RET, checkProgram, decode, disassemble, retName, runFilter, type Insn } from '../../runtime/src/seccomp/bpf.js';
 import { fromDockerProfile, type DockerProfile } from '../../runtime/src/seccomp/docker.js';
-import { I386 } from '../../runtime/src/seccomp/syscalls/i386.js';
-import { X32 } from '../../runtime/src/seccomp/syscalls/x32.js';
-import { X86_64 } from '../../runtime/src/seccomp/syscalls/x86_64.js';
+import { I386 as I386_TABLE } from '../../runtime/src/seccomp/syscalls/i386.js';
+import { X32 as X32_TABLE } from '../../runtime/src/seccomp/syscalls/x32.js';
+import { X86_64 as X86_64_TABLE } from '../../runtime/src/seccomp/syscalls/x86_64.js';
 import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../../runtime/src/seccomp/types.js';
+
+const I386 = I386_TABLE();
+const X32 = X32_TABLE();
+const X86_64 = X86_64_TABLE();
 
 const GOLDEN = `
 0000: ld arch

@@ -12,7 +12,6 @@ import { libc } from '../linux/libc.js';
 import type { Plan } from '../plan/ops.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
-import { seccompCacheDir } from '../seccomp/cache.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { writePidFile } from '../state/pid-file.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
@@ -51,7 +50,7 @@ export function ownerName(uid: number): string {
 const heavy = () => Promise.all([import('../config/load.js'), import('../plan/compile.js')]);
 
 async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, rootfs: string, cgroups: Cgroups): Promise<Plan> {
-  const [, { toPlan }] = await heavy();
+  const [[, { toPlan }], { seccompCacheDir }] = await Promise.all([heavy(), import('../seccomp/cache.js')]);
   return toPlan(spec, {
     id: o.id,
     bundle,

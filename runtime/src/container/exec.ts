@@ -7,7 +7,6 @@ import { OCI_VERSION, type NamespaceType, type Process } from '../config/spec.js
 import { TsrunError } from '../errors.js';
 import type { Plan } from '../plan/ops.js';
 import { spawnInit } from '../process/init.js';
-import { seccompCacheDir } from '../seccomp/cache.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { type ContainerRecord, statusOf } from '../state/store.js';
@@ -77,7 +76,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
   const rec = ctx.store.read(o.id);
   const status = statusOf(ctx.store, rec);
   if (!(status === 'paused' && o.ignorePaused)) assertTransition(o.id, status, 'exec');
-  const [{ loadProcess }, plans] = await Promise.all([import('../config/load.js'), import('../plan/exec.js')]);
+  const [{ loadProcess }, plans, { seccompCacheDir }] = await Promise.all([import('../config/load.js'), import('../plan/exec.js'), import('../seccomp/cache.js')]);
   const proc = o.processFile ? await loadProcess(o.processFile) : plans.execProcess(rec.config.process, o.overrides);
   const plan: Plan = plans.toExecPlan(rec.config, proc, {
     id: rec.id,

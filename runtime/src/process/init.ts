@@ -25,6 +25,8 @@ import { describeOp } from '../plan/describe.js';
 import { type Plan, opWords } from '../plan/ops.js';
 import { MessageReader, encodeWords } from '../plan/wire.js';
 
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+
 export const NATIVE_INIT = fileURLToPath(new URL('../../../native/tsrun-init', import.meta.url));
 
 export interface InitHandlers {
@@ -112,15 +114,19 @@ function drive(fd: number, plan: Plan, h: InitHandlers): InitResult {
   }
   const reader = new MessageReader();
   const buf = Buffer.alloc(64 * 1024);
-  // fds that came over the socket (SCM_RIGHTS), in order, until the message that names them is read
+  // fds that came over the socket (SCM_RIGHTS), in order, until the message that names them is read; only a plan
+  // that loads a filter with a listener sends one, and only then does each read need recvmsg
   const fds: number[] = [];
+  const carriesFds = plan.ops.some((o) => o.op === 'seccomp' && (o.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0);
   try {
     for (;;) {
       let n: number;
       try {
-        const got = recvWithFds(fd, buf);
-        n = got.n;
-        fds.push(...got.fds);
+        if (carriesFds) {
+          const got = recvWithFds(fd, buf);
+          n = got.n;
+          fds.push(...got.fds);
+        } else n = fs.readSync(fd, buf, 0, buf.length, null);
       } catch (e) {
         return fail(`native stage: ${(e as Error).message}`);
       }

@@ -22,7 +22,16 @@ export interface ArchDef {
   multiplexed?: { socketcall: number; ipc: number };
 }
 
-const table = (t: Readonly<Record<string, number>>): ReadonlyMap<string, number> => new Map(Object.entries(t));
+/** An architecture whose syscall table is built on first use: a host compiles for two or three of them at most. */
+function arch(def: Omit<ArchDef, 'syscalls'>, load: () => Readonly<Record<string, number>>): ArchDef {
+  let syscalls: ReadonlyMap<string, number> | undefined;
+  return {
+    ...def,
+    get syscalls() {
+      return (syscalls ??= new Map(Object.entries(load())));
+    },
+  };
+}
 
 export const AUDIT_ARCH = {
   X86_64: 0xc000003e,
@@ -38,27 +47,22 @@ export const AUDIT_ARCH = {
 /** x32 shares AUDIT_ARCH_X86_64 with x86_64; its syscall numbers carry __X32_SYSCALL_BIT. */
 export const X32_SYSCALL_BIT = 0x40000000;
 
-const x86_64: ArchDef = { name: 'SCMP_ARCH_X86_64', audit: AUDIT_ARCH.X86_64, bits: 64, syscalls: table(X86_64) };
+const x86_64 = arch({ name: 'SCMP_ARCH_X86_64', audit: AUDIT_ARCH.X86_64, bits: 64 }, X86_64);
 // x32 is an ILP32 ABI: libseccomp compares only the low half of its arguments, as on i386
-const x32: ArchDef = { name: 'SCMP_ARCH_X32', audit: AUDIT_ARCH.X86_64, bits: 32, syscalls: table(X32) };
-const x86: ArchDef = {
-  name: 'SCMP_ARCH_X86',
-  audit: AUDIT_ARCH.I386,
-  bits: 32,
-  syscalls: table(I386),
-  multiplexed: { socketcall: I386.socketcall as number, ipc: I386.ipc as number },
-};
-const aarch64: ArchDef = { name: 'SCMP_ARCH_AARCH64', audit: AUDIT_ARCH.AARCH64, bits: 64, syscalls: table(AARCH64) };
-const arm: ArchDef = { name: 'SCMP_ARCH_ARM', audit: AUDIT_ARCH.ARM, bits: 32, syscalls: table(ARM) };
-const riscv64: ArchDef = { name: 'SCMP_ARCH_RISCV64', audit: AUDIT_ARCH.RISCV64, bits: 64, syscalls: table(RISCV64) };
-const ppc64le: ArchDef = { name: 'SCMP_ARCH_PPC64LE', audit: AUDIT_ARCH.PPC64LE, bits: 64, syscalls: table(PPC64) };
-const loongarch64: ArchDef = { name: 'SCMP_ARCH_LOONGARCH64', audit: AUDIT_ARCH.LOONGARCH64, bits: 64, syscalls: table(LOONGARCH64) };
+const x32 = arch({ name: 'SCMP_ARCH_X32', audit: AUDIT_ARCH.X86_64, bits: 32 }, X32);
+// socketcall and ipc are 102 and 117 in i386's table
+const x86 = arch({ name: 'SCMP_ARCH_X86', audit: AUDIT_ARCH.I386, bits: 32, multiplexed: { socketcall: 102, ipc: 117 } }, I386);
+const aarch64 = arch({ name: 'SCMP_ARCH_AARCH64', audit: AUDIT_ARCH.AARCH64, bits: 64 }, AARCH64);
+const arm = arch({ name: 'SCMP_ARCH_ARM', audit: AUDIT_ARCH.ARM, bits: 32 }, ARM);
+const riscv64 = arch({ name: 'SCMP_ARCH_RISCV64', audit: AUDIT_ARCH.RISCV64, bits: 64 }, RISCV64);
+const ppc64le = arch({ name: 'SCMP_ARCH_PPC64LE', audit: AUDIT_ARCH.PPC64LE, bits: 64 }, PPC64);
+const loongarch64 = arch({ name: 'SCMP_ARCH_LOONGARCH64', audit: AUDIT_ARCH.LOONGARCH64, bits: 64 }, LOONGARCH64);
 
 /**
  * Syscall tables of architectures the compiler cannot target as a host yet, kept as data: s390x is big-endian, and
  * the program's argument offsets and the test interpreter assume a little-endian seccomp_data.
  */
-export const TABLES_ONLY = { SCMP_ARCH_S390X: table(S390X) } as const;
+export const TABLES_ONLY = { SCMP_ARCH_S390X: S390X } as const;
 
 /**
  * Per host, the ABIs its kernel can put in seccomp_data, native first. A profile's other architectures can never

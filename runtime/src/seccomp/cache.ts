@@ -4,7 +4,6 @@
 // the profile in canonical form (keys sorted; listenerPath and listenerMetadata left out, as they change nothing in the
 // program), the host architecture and COMPILER_VERSION. Validation never comes from the cache: the profile is parsed
 // every time. A cache that cannot be read or written is no error: the program is compiled.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileSeccomp, type CompiledSeccomp } from './compile.js';
@@ -35,16 +34,39 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/**
+ * sha256 in hex. Loading node:crypto costs about 5 ms on Bun, more than the lookup saves: Bun's built-in hasher
+ * instead, and on Node the module only when a key is wanted.
+ */
+interface BunHasher {
+  update(data: string): BunHasher;
+  digest(encoding: 'hex'): string;
+}
+
+function sha256(text: string): string {
+  const bun = (globalThis as { Bun?: { CryptoHasher: new (algorithm: string) => BunHasher } }).Bun;
+  if (bun) return new bun.CryptoHasher('sha256').update(text).digest('hex');
+  // process.getBuiltinModule: Node 20.16 and later; an older Node 20 goes without the cache
+  const crypto = process.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined;
+  if (!crypto) throw new Error('seccomp cache: no sha256 in this engine');
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
 export function cacheKey(profile: LinuxSeccomp, hostArch: string): string {
   const { listenerPath: _path, listenerMetadata: _meta, ...program } = profile;
-  return createHash('sha256').update(`${canonical(program)}\0${hostArch}\0${COMPILER_VERSION}`).digest('hex');
+  return sha256(`${canonical(program)}\0${hostArch}\0${COMPILER_VERSION}`);
 }
 
 /** compileSeccomp, with the program taken from / kept in `dir` when one is given. */
 export function compileCached(profile: LinuxSeccomp, hostArch: string, dir: string | undefined): CompiledSeccomp {
   if (!dir) return compileSeccomp(profile, hostArch);
   const { flags } = parseProfile(profile);
-  const file = path.join(dir, `${cacheKey(profile, hostArch)}.bpf`);
+  let file: string;
+  try {
+    file = path.join(dir, `${cacheKey(profile, hostArch)}.bpf`);
+  } catch {
+    return compileSeccomp(profile, hostArch);
+  }
   try {
     const program = fs.readFileSync(file);
     if (program.length > 0 && program.length % 8 === 0) return { program, flags };
