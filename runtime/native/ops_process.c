@@ -305,7 +305,6 @@ OP(seccomp)
 	}
 	struct sock_fprog prog = { .len = (unsigned short)count, .filter = (struct sock_filter *)buf };
 	int fd = (int)TRY(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog), "seccomp SECCOMP_SET_MODE_FILTER");
-	free(buf);
 	if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
 		return;
 	/* the listener fd goes to tsrun, which passes it on to linux.seccomp.listenerPath; the container keeps none */
