@@ -1,6 +1,6 @@
 // Compiled programs cached by content hash, in <state root>/@seccomp ('@' cannot start a container id). Every create
-// and exec compiles its profile in a fresh process whose JIT is cold: the podman default profile costs 4-5 ms on
-// Node and 8-10 ms on Bun that way, a lookup under 1 ms and 2 ms (bench/seccomp.js, README). The key is the sha256 of
+// and exec compiles its profile in a fresh process whose JIT is cold: the podman default profile costs about 6 ms on
+// Node and 8 ms on Bun that way, a hit about 4 and 3 ms (bench/seccomp.js, README). The key is the sha256 of
 // the profile in canonical form (keys sorted; listenerPath and listenerMetadata left out, as they change nothing in the
 // program), the host architecture and COMPILER_VERSION. Validation never comes from the cache: the profile is parsed
 // every time. A cache that cannot be read or written is no error: the program is compiled.
