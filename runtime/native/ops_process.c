@@ -304,7 +304,19 @@ OP(seccomp)
 		buf[i / 2] = (unsigned char)(buf[i / 2] << 4 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10));
 	}
 	struct sock_fprog prog = { .len = (unsigned short)count, .filter = (struct sock_filter *)buf };
-	TRY(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog), "seccomp SECCOMP_SET_MODE_FILTER");
+	int fd = (int)TRY(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog), "seccomp SECCOMP_SET_MODE_FILTER");
+	if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+		return;
+	/* the listener fd goes to tsrun, which passes it on to linux.seccomp.listenerPath; the container keeps none */
+	const char *m[] = { "seccomp" };
+	send_words_fd(m, 1, fd);
+	int rn;
+	char **r = read_message(&rn);
+	if (rn == 1 && !strcmp(r[0], "abort"))
+		_exit(1);
+	if (rn != 1 || strcmp(r[0], "ok"))
+		fail(EPROTO, "unexpected reply \"%s\" to seccomp", r[0]);
+	close(fd);
 }
 
 /* As Go's LookPath in runc: stat and the mode's execute bits. No access(2): glibc turns faccessat with

@@ -1,7 +1,8 @@
 /*
  * The sync socket and failure reports of tsrun-init (see tsrun-init.c for the protocol): messages framed as
  * netstrings of netstrings, both ways; fail() and TRY, which report a failure as (op index, errno, detail);
- * the number parser every op uses; send_fd, which passes the console's pty master over a unix socket.
+ * the number parser every op uses; send_fd, which passes an fd over a unix socket (the console's pty master to
+ * the console socket, a seccomp listener fd to tsrun).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -87,7 +88,8 @@ int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-void send_words(const char *const *w, int n)
+/* One framed message (see tsrun-init.c); *len gets its length. */
+static char *frame(const char *const *w, int n, size_t *len)
 {
 	size_t body = 0;
 	for (int i = 0; i < n; i++)
@@ -99,8 +101,26 @@ void send_words(const char *const *w, int n)
 	for (int i = 0; i < n; i++)
 		p += sprintf(p, "%zu:%s,", strlen(w[i]), w[i]);
 	*p++ = ',';
-	if (write_all(syncfd, msg, (size_t)(p - msg)) < 0)
+	*len = (size_t)(p - msg);
+	return msg;
+}
+
+void send_words(const char *const *w, int n)
+{
+	size_t len;
+	char *msg = frame(w, n, &len);
+	if (write_all(syncfd, msg, len) < 0)
 		_exit(1); /* tsrun is gone: nobody is left to tell */
+	free(msg);
+}
+
+/* A message to tsrun with fd attached (SCM_RIGHTS), for a file descriptor only this process can make. */
+void send_words_fd(const char *const *w, int n, int fd)
+{
+	size_t len;
+	char *msg = frame(w, n, &len);
+	msg[len] = 0;
+	send_fd(syncfd, fd, msg);
 	free(msg);
 }
 
@@ -187,5 +207,5 @@ void send_fd(int sock, int fd, const char *payload)
 	ssize_t k;
 	while ((k = sendmsg(sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
-	TRY(k, "sendmsg pty master to console socket");
+	TRY(k, "sendmsg fd to %s", sock == syncfd ? "tsrun" : "console socket");
 }

@@ -28,6 +28,9 @@
  *            <------ ["sync", name]                       (op sync)    wait for the reply
  *   ["ok", stateJson] | ["abort"] ------------------------------------> stateJson is kept for `hook` ops;
  *                                                                      abort => _exit(1) quietly
+ *            <------ ["seccomp"] + the listener fd by SCM_RIGHTS     (op seccomp, with NEW_LISTENER only)
+ *   tsrun passes the fd to linux.seccomp.listenerPath, then
+ *   ["ok"] | ["abort"] ----------------------------------------------> close the fd; abort => _exit(1) quietly
  *            <------ ["ready"]                           (op ready)
  *                                                                      fifo_wait blocks until `tsrun start`
  *                                                                      opens the fifo ... execve

@@ -29,6 +29,7 @@ void *xcalloc(size_t n, size_t size);
 uint64_t num(const char *s, uint64_t max);
 int write_all(int fd, const char *p, size_t len);
 void send_words(const char *const *w, int n);
+void send_words_fd(const char *const *w, int n, int fd);
 char **read_message(int *n);
 void send_fd(int sock, int fd, const char *payload);
 

@@ -241,7 +241,8 @@ export function leftovers(c: Case): string[] {
   } catch {
     // no root: nothing in it
   }
-  const extra = entries.filter((e) => !(c.keep ?? []).includes(e));
+  // @seccomp holds compiled programs shared by every container of the root (runtime/src/seccomp/cache.ts)
+  const extra = entries.filter((e) => e !== '@seccomp' && !(c.keep ?? []).includes(e));
   if (extra.length) problems.push(`state root ${c.r.root} holds ${JSON.stringify(extra)}`);
   // cgroups
   for (const d of cgroupDirsOf(c.id, c.cgroupsPath)) {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { opWords, type Op } from '../../runtime/src/plan/ops.js';
 import { encodeWords, MessageReader } from '../../runtime/src/plan/wire.js';
-import { seccompOp } from '../../runtime/src/seccomp/compile.js';
+import { seccompOp } from '../../runtime/src/seccomp/op.js';
 import { fromDockerProfile, type DockerProfile } from '../../runtime/src/seccomp/docker.js';
 import type { LinuxSeccomp } from '../../runtime/src/seccomp/types.js';
 

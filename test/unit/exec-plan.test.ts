@@ -89,11 +89,19 @@ describe('toExecPlan', () => {
     }
     const n = names(ops);
     assert.equal(n.indexOf('ready'), n.indexOf('lookpath') + 1);
+    assert.ok(n.indexOf('chdir') < n.indexOf('lookpath'));
     assert.equal(n.at(-1), 'exec');
     assert.ok(n.indexOf('setresuid') > n.indexOf('clone'));
     // the container's seccomp filter, last because of no_new_privs, and its rlimits
     assert.ok(n.indexOf('seccomp') > n.indexOf('nnp'));
     assert.equal(find(ops, 'rlimit').length, 1);
+  });
+
+  it('loads a filter with a listener before ready, so that tsrun can pass its fd to the agent', () => {
+    const s = spec();
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    const n = names(toExecPlan(s, execProcess(s.process, { args: ['true'] }), opts).ops);
+    assert.deepEqual(n.slice(n.indexOf('lookpath')), ['lookpath', 'nnp', 'seccomp', 'ready', 'cloexec_from', 'exec']);
   });
 
   it('without a mount namespace, chroots into the rootfs', () => {

@@ -32,9 +32,31 @@ describe('toPlan', () => {
       'cgroup namespace', 'become root in the user namespace', 'new session and no umask', 'network devices', 'session keyring', 'prepare root', 'mounts', 'devices',
       'prestart and createRuntime hooks (runtime namespace)', 'createContainer hooks', 'change root',
       'root propagation and read-only root', 'hostname', 'sysctl', 'read-only and masked paths', 'oom score', 'console',
-      'rlimits', 'umask', 'scheduler, I/O priority, personality and memory policy', 'LSM labels for exec', 'seccomp (without no_new_privs)', 'user and capabilities', 'working directory', 'find the executable',
-      'report ready and wait for start', 'startContainer hooks', 'no new privileges', 'seccomp (with no_new_privs)', 'close inherited fds', 'exec',
+      'rlimits', 'umask', 'working directory', 'scheduler, I/O priority, personality and memory policy', 'LSM labels for exec',
+      'seccomp (without no_new_privs)', 'user and capabilities', 'find the executable',
+      'seccomp with a listener (with no_new_privs)', 'report ready and wait for start', 'startContainer hooks', 'no new privileges',
+      'seccomp (with no_new_privs)', 'close inherited fds', 'exec',
     ]);
+  });
+
+  it('enters cwd before any filter loads, and loads a filter with a listener before ready', () => {
+    const seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO' }] };
+    const notify = { ...seccomp, listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    const withProc = (nnp: boolean, sc: object): Spec => {
+      const s = spec({ linux: { namespaces: [{ type: 'mount' }], seccomp: sc as never } });
+      s.process!.noNewPrivileges = nnp;
+      return s;
+    };
+    // without no_new_privs, before capabilities drop; chdir and its getcwd check before it
+    let n = names(toPlan(withProc(false, seccomp), opts).ops);
+    assert.ok(n.indexOf('chdir') < n.indexOf('seccomp') && n.indexOf('seccomp') < n.indexOf('capset'));
+    // with no_new_privs, last; with a listener, just before ready (tsrun must still be there to pass its fd on)
+    n = names(toPlan(withProc(true, seccomp), opts).ops);
+    assert.deepEqual(n.slice(-4), ['nnp', 'seccomp', 'cloexec_from', 'exec']);
+    n = names(toPlan(withProc(true, notify), opts).ops);
+    assert.deepEqual(n.slice(n.indexOf('lookpath')), ['lookpath', 'nnp', 'seccomp', 'ready', 'fifo_wait', 'cloexec_from', 'exec']);
+    n = names(toPlan(withProc(false, notify), opts).ops);
+    assert.ok(n.indexOf('seccomp') < n.indexOf('capset') && n.filter((o) => o === 'seccomp').length === 1);
   });
 
   it('creates namespaces with one clone and switches user only after pivot_root', () => {

@@ -8,10 +8,14 @@ import { compileSeccomp } from '../../runtime/src/seccomp/compile.js';
 import { AUDIT_ARCH, IPCCALLS, SOCKETCALLS } from '../../runtime/src/seccomp/arch.js';
 import { RET, checkProgram, decode, disassemble, retName, runFilter, type Insn } from '../../runtime/src/seccomp/bpf.js';
 import { fromDockerProfile, type DockerProfile } from '../../runtime/src/seccomp/docker.js';
-import { I386 } from '../../runtime/src/seccomp/syscalls/i386.js';
-import { X32 } from '../../runtime/src/seccomp/syscalls/x32.js';
-import { X86_64 } from '../../runtime/src/seccomp/syscalls/x86_64.js';
+import { I386 as I386_TABLE } from '../../runtime/src/seccomp/syscalls/i386.js';
+import { X32 as X32_TABLE } from '../../runtime/src/seccomp/syscalls/x32.js';
+import { X86_64 as X86_64_TABLE } from '../../runtime/src/seccomp/syscalls/x86_64.js';
 import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../../runtime/src/seccomp/types.js';
+
+const I386 = I386_TABLE();
+const X32 = X32_TABLE();
+const X86_64 = X86_64_TABLE();
 
 const GOLDEN = `
 0000: ld arch
@@ -48,6 +52,54 @@ const GOLDEN = `
 0031: ret KILL_THREAD
 0032: ret ERRNO(1)`;
 
+// x86_64 with x86 and x32: one section per audit arch, x32 inside x86_64's behind __X32_SYSCALL_BIT; a 64-bit
+// comparison (args[0] >= 2^32 + 8) takes both halves on x86_64 and the low half alone on the 32-bit ABIs
+const GOLDEN_ABIS = `
+0000: ld arch
+0001: jeq 0xc000003e ? 0004 : 0002
+0002: jeq 0x40000003 ? 0031 : 0003
+0003: ret KILL_THREAD
+0004: ld nr
+0005: jset 0x40000000 ? 0019 : 0006
+0006: jge 0x87 ? 0010 : 0007
+0007: jge 0x1 ? 0009 : 0008
+0008: ret KILL_PROCESS
+0009: ret ALLOW
+0010: jge 0x88 ? 0018 : 0011
+0011: ld args[0].hi
+0012: jgt 0x1 ? 0016 : 0013
+0013: jeq 0x1 ? 0014 : 0017
+0014: ld args[0].lo
+0015: jge 0x8 ? 0016 : 0017
+0016: ret ERRNO(22)
+0017: ret ALLOW
+0018: ret ALLOW
+0019: jge 0x40000001 ? 0023 : 0020
+0020: jge 0x40000000 ? 0022 : 0021
+0021: ret ALLOW
+0022: ret KILL_PROCESS
+0023: jge 0x40000087 ? 0025 : 0024
+0024: ret ALLOW
+0025: jge 0x40000088 ? 0030 : 0026
+0026: ld args[0].lo
+0027: jge 0x8 ? 0028 : 0029
+0028: ret ERRNO(22)
+0029: ret ALLOW
+0030: ret ALLOW
+0031: ld nr
+0032: jge 0x4 ? 0036 : 0033
+0033: jge 0x3 ? 0035 : 0034
+0034: ret ALLOW
+0035: ret KILL_PROCESS
+0036: jge 0x88 ? 0038 : 0037
+0037: ret ALLOW
+0038: jge 0x89 ? 0043 : 0039
+0039: ld args[0].lo
+0040: jge 0x8 ? 0041 : 0042
+0041: ret ERRNO(22)
+0042: ret ALLOW
+0043: ret ALLOW`;
+
 const run = (program: Buffer | Insn[], nr: number, args: bigint[] = [], arch: number = AUDIT_ARCH.X86_64): string => retName(runFilter(program, { nr, arch, args }));
 const eq = (index: number, value: number): LinuxSeccompArg => ({ index, value, op: 'SCMP_CMP_EQ' });
 
@@ -62,6 +114,18 @@ describe('seccomp programs', () => {
       ],
     };
     assert.equal(disassemble(compileSeccomp(profile).program), GOLDEN.trim());
+  });
+
+  it('matches the golden disassembly of a profile for x86_64, x86 and x32', () => {
+    const profile: LinuxSeccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      syscalls: [
+        { names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 22, args: [{ index: 0, value: '4294967304', op: 'SCMP_CMP_GE' }] },
+        { names: ['read'], action: 'SCMP_ACT_KILL_PROCESS' },
+      ],
+    };
+    assert.equal(disassemble(compileSeccomp(profile).program), GOLDEN_ABIS.trim());
   });
 
   it('bridges jumps longer than 255 instructions', () => {
@@ -184,7 +248,8 @@ function randomProfile(rand: () => number, pick: <T>(xs: readonly T[]) => T): Li
     return { names, action, errnoRet: errnoRet(action), args };
   });
   const architectures = ['SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64'].filter(() => rand() < 0.5);
-  return { defaultAction, defaultErrnoRet: errnoRet(defaultAction), architectures, syscalls };
+  const listenerPath = syscalls.some((s) => s.action === 'SCMP_ACT_NOTIFY') ? '/run/agent.sock' : undefined;
+  return { defaultAction, defaultErrnoRet: errnoRet(defaultAction), architectures, syscalls, listenerPath };
 }
 
 function mulberry32(seed: number): () => number {

@@ -1,11 +1,21 @@
 // The seccomp compiler is a pure function: these tests run what it emits in a small BPF interpreter against
 // synthetic seccomp_data, and pin one program's code as a golden disassembly.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { describe, it } from 'node:test';
-import { compileSeccomp, seccompOp } from '../../runtime/src/seccomp/compile.js';
+import { compileSeccomp } from '../../runtime/src/seccomp/compile.js';
+import { seccompOp } from '../../runtime/src/seccomp/op.js';
 import { AUDIT_ARCH } from '../../runtime/src/seccomp/arch.js';
 import { checkProgram, decode, disassemble, retName, runFilter } from '../../runtime/src/seccomp/bpf.js';
-import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from '../../runtime/src/seccomp/types.js';
+import { FILTER_FLAGS, type LinuxSeccomp, type LinuxSeccompArg, type LinuxSyscall } from '../../runtime/src/seccomp/types.js';
+import { kernelHasFlag, kernelHasFlags, missingFlags } from '../../runtime/src/seccomp/kernel.js';
+import { features } from '../../runtime/src/config/features.js';
+
+const kernelAtLeast = (major: number, minor: number): boolean => {
+  const [a = 0, b = 0] = os.release().split('.').map((n) => parseInt(n, 10));
+  return a > major || (a === major && b >= minor);
+};
 
 const NR = { read: 0, write: 1, kill: 62, personality: 135, exit_group: 231, rt_sigaction: 13 } as const;
 const I386 = { socketcall: 102, ipc: 117, socket: 359, personality: 136, read: 3 } as const;
@@ -36,7 +46,7 @@ describe('seccomp actions', () => {
       ['SCMP_ACT_NOTIFY', undefined, 'USER_NOTIF'],
     ];
     for (const [action, errnoRet, want] of cases) {
-      const p = allowBut(rule(['kill'], action, undefined, errnoRet));
+      const p = { ...allowBut(rule(['kill'], action, undefined, errnoRet)), listenerPath: '/run/agent.sock' };
       assert.equal(verdict(p, NR.kill), want, `${action} ${errnoRet}`);
       assert.equal(verdict(p, NR.read), 'ALLOW');
     }
@@ -51,7 +61,7 @@ describe('seccomp actions', () => {
   });
 
   it('sets NEW_LISTENER for notify and maps the profile flags', () => {
-    const flags = (p: Partial<LinuxSeccomp>): number => compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', ...p }).flags;
+    const flags = (p: Partial<LinuxSeccomp>): number => compileSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', ...p }).flags;
     assert.equal(flags({}), 0);
     assert.equal(flags({ flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'] }), 1 | 2 | 4);
     assert.equal(flags({ syscalls: [rule(['kill'], 'SCMP_ACT_NOTIFY')] }), 8);
@@ -60,9 +70,27 @@ describe('seccomp actions', () => {
     assert.equal(flags({ flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', 'SECCOMP_FILTER_FLAG_TSYNC'], syscalls: [rule(['kill'], 'SCMP_ACT_NOTIFY')] }), 1 | 8 | 16 | 32);
   });
 
+  it('refuses, by name, flags the kernel lacks', () => {
+    const p: LinuxSeccomp = { ...allowBut(rule(['kill'], 'SCMP_ACT_NOTIFY')), listenerPath: '/run/agent.sock', flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] };
+    assert.throws(() => seccompOp(p, { hostArch: 'SCMP_ARCH_X86_64', kernelHas: (f) => f === 2 }), {
+      message: `config.json: linux.seccomp.flags: not supported by this kernel (${os.release()}): SECCOMP_FILTER_FLAG_NEW_LISTENER (for SCMP_ACT_NOTIFY), SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`,
+    });
+    assert.equal(seccompOp(p, { hostArch: 'SCMP_ARCH_X86_64', kernelHas: () => true }).op, 'seccomp');
+    const f = features((flag) => flag !== FILTER_FLAGS.SECCOMP_FILTER_FLAG_NEW_LISTENER && flag !== FILTER_FLAGS.SECCOMP_FILTER_FLAG_SPEC_ALLOW).linux.seccomp as { actions: string[]; knownFlags: string[]; supportedFlags: string[] };
+    assert.ok(!f.actions.includes('SCMP_ACT_NOTIFY') && f.knownFlags.includes('SECCOMP_FILTER_FLAG_SPEC_ALLOW'));
+    assert.deepEqual(f.supportedFlags, ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']);
+  });
+
+  it('probes the running kernel for each flag without loading a filter', { skip: kernelAtLeast(5, 19) ? false : 'WAIT_KILLABLE_RECV is from Linux 5.19' }, () => {
+    for (const [name, bit] of Object.entries(FILTER_FLAGS)) assert.ok(kernelHasFlag(bit), name);
+    assert.equal(kernelHasFlags(1 << 20), false);
+    assert.deepEqual(missingFlags(0x3f), []);
+    assert.match(readFileSync('/proc/self/status', 'utf8'), /^Seccomp:\s+0$/m);
+  });
+
   it('seccompOp carries the program as hex', () => {
     const p = allowBut(rule(['kill'], 'SCMP_ACT_ERRNO'));
-    const op = seccompOp(p, 'SCMP_ARCH_X86_64');
+    const op = seccompOp(p, { hostArch: 'SCMP_ARCH_X86_64' });
     assert.equal(op.op, 'seccomp');
     assert.ok(op.op === 'seccomp' && op.program === compileSeccomp(p).program.toString('hex') && op.flags === 0);
   });
@@ -116,6 +144,15 @@ describe('seccomp argument conditions', () => {
     assert.equal(verdict(p, NR.personality, [0x100000008n]), 'ERRNO(1)');
     const lt = { ...allowBut(rule(['personality'], 'SCMP_ACT_ERRNO', [{ index: 0, value: 5, op: 'SCMP_CMP_LT' }])), architectures: ['SCMP_ARCH_X86'] };
     assert.equal(verdict(lt, I386.personality, [0x700000004n], AUDIT_ARCH.I386), 'ERRNO(1)');
+  });
+
+  it('on x32 compares only the low half, as libseccomp does for an ILP32 ABI', () => {
+    const X32_PERSONALITY = 0x40000087;
+    const p: LinuxSeccomp = { ...allowBut(rule(['personality'], 'SCMP_ACT_ERRNO', [{ index: 0, value: 0xffffffff00000005n, op: 'SCMP_CMP_GT' }])), architectures: ['SCMP_ARCH_X32'] };
+    assert.equal(verdict(p, X32_PERSONALITY, [6n]), 'ERRNO(1)');
+    assert.equal(verdict(p, X32_PERSONALITY, [0xffffffff00000004n]), 'ALLOW');
+    assert.equal(verdict(p, NR.personality, [6n]), 'ALLOW', 'x86_64 compares all 64 bits');
+    assert.equal(verdict(p, NR.personality, [0xffffffff00000006n]), 'ERRNO(1)');
   });
 
   it('ANDs the args of a rule and ORs the rules of a syscall', () => {
@@ -190,6 +227,33 @@ describe('seccomp architectures', () => {
   });
 });
 
+describe('seccomp on other hosts, from their tables', () => {
+  it('filters arm (compat) syscalls on an aarch64 host when the profile lists SCMP_ARCH_ARM', () => {
+    const p: LinuxSeccomp = { ...denyBut(rule(['read', 'set_tls'], 'SCMP_ACT_ALLOW'), rule(['personality'], 'SCMP_ACT_ALLOW', [{ index: 0, value: 0x100000008n, op: 'SCMP_CMP_EQ' }])), architectures: ['SCMP_ARCH_ARM'] };
+    const onArm = (nr: number, args: bigint[] = []): string => verdict(p, nr, args, AUDIT_ARCH.ARM, 'SCMP_ARCH_AARCH64');
+    assert.equal(onArm(3), 'ALLOW', 'read');
+    assert.equal(onArm(0xf0005), 'ALLOW', 'set_tls, an ARM-private call');
+    assert.equal(onArm(4), 'ERRNO(1)', 'write');
+    assert.equal(onArm(136, [8n]), 'ALLOW', 'a 32-bit ABI compares the low half');
+    assert.equal(onArm(0xf0006), 'ERRNO(38)', 'past the last named syscall');
+    assert.equal(verdict(p, 63, [], AUDIT_ARCH.AARCH64, 'SCMP_ARCH_AARCH64'), 'ALLOW', 'aarch64 read');
+    assert.equal(verdict({ ...p, architectures: [] }, 3, [], AUDIT_ARCH.ARM, 'SCMP_ARCH_AARCH64'), 'KILL_THREAD', 'arm unlisted');
+  });
+
+  for (const [host, audit, read, write] of [
+    ['SCMP_ARCH_RISCV64', AUDIT_ARCH.RISCV64, 63, 64],
+    ['SCMP_ARCH_PPC64LE', AUDIT_ARCH.PPC64LE, 3, 4],
+    ['SCMP_ARCH_LOONGARCH64', AUDIT_ARCH.LOONGARCH64, 63, 64],
+  ] as const) {
+    it(`compiles for a ${host} host from its own table`, () => {
+      const p = denyBut(rule(['read'], 'SCMP_ACT_ALLOW'), rule(['write'], 'SCMP_ACT_ERRNO', undefined, 5));
+      assert.equal(verdict(p, read, [], audit, host), 'ALLOW');
+      assert.equal(verdict(p, write, [], audit, host), 'ERRNO(5)');
+      assert.equal(verdict(p, read, [], AUDIT_ARCH.X86_64, host), 'KILL_THREAD');
+    });
+  }
+});
+
 describe('seccomp syscall names and the -ENOSYS stub', () => {
   it('skips names the table does not know', () => {
     const p = denyBut(rule(['no_such_syscall', 'read', 'socketcall'], 'SCMP_ACT_ALLOW'));
@@ -232,8 +296,8 @@ describe('seccomp validation', () => {
     bad({ defaultAction: 'ALLOW' }, 'config.json: linux.seccomp.defaultAction: unknown action "ALLOW"');
     bad({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_Z80'] }, 'config.json: linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_Z80"');
     bad(base({ args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 1, value: 1, op: 'SCMP_CMP_FOO' }] }), 'config.json: linux.seccomp.syscalls[3].args[1].op: unknown operator "SCMP_CMP_FOO"');
-    bad(base({ errnoRet: 1 }), 'config.json: linux.seccomp.syscalls[3].errnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not SCMP_ACT_ALLOW');
-    bad({ defaultAction: 'SCMP_ACT_KILL', defaultErrnoRet: 1 }, 'config.json: linux.seccomp.defaultErrnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not SCMP_ACT_KILL');
+    bad(base({ errnoRet: 1 }), 'config.json: linux.seccomp.syscalls[3].errnoRet: only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not SCMP_ACT_ALLOW');
+    bad({ defaultAction: 'SCMP_ACT_KILL', defaultErrnoRet: 1 }, 'config.json: linux.seccomp.defaultErrnoRet: only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not SCMP_ACT_KILL');
     bad(base({ action: 'SCMP_ACT_ERRNO', errnoRet: 70000 }), 'config.json: linux.seccomp.syscalls[3].errnoRet: must be an errno from 0 to 65535, not 70000');
     bad({ defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_NEW_LISTENER'] }, 'config.json: linux.seccomp.flags[0]: unknown flag "SECCOMP_FILTER_FLAG_NEW_LISTENER"');
     bad(base({ names: [] }), 'config.json: linux.seccomp.syscalls[3].names: must name at least one syscall');
@@ -241,7 +305,11 @@ describe('seccomp validation', () => {
     bad(base({ args: [{ index: 0, value: -1, op: 'SCMP_CMP_EQ' }] }), 'config.json: linux.seccomp.syscalls[3].args[0].value: must be an integer from 0 to 2^64-1, not -1');
     bad(base({ args: [{ index: 0, value: '18446744073709551616', op: 'SCMP_CMP_EQ' }] }), 'config.json: linux.seccomp.syscalls[3].args[0].value: must be an integer from 0 to 2^64-1, not 18446744073709551616');
     bad({ defaultAction: 'SCMP_ACT_NOTIFY' }, 'config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action');
-    bad(base({ names: ['read', 'write'], action: 'SCMP_ACT_NOTIFY' }), 'config.json: linux.seccomp.syscalls[3].names: SCMP_ACT_NOTIFY cannot be used for the write syscall');
+    const agent = (p: LinuxSeccomp): LinuxSeccomp => ({ ...p, listenerPath: '/run/agent.sock' });
+    bad(agent(base({ names: ['read', 'write'], action: 'SCMP_ACT_NOTIFY' })), 'config.json: linux.seccomp.syscalls[3].names: SCMP_ACT_NOTIFY cannot be used for the write syscall');
+    bad(agent(base({ names: ['sendmsg'], action: 'SCMP_ACT_NOTIFY' })), 'config.json: linux.seccomp.syscalls[3].names: SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall');
+    bad(base({ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }), 'config.json: linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY');
+    bad({ ...base({ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }), listenerPath: `/${'x'.repeat(107)}` }, 'config.json: linux.seccomp.listenerPath: longer than the 107 bytes a unix socket address holds');
     bad({ defaultAction: 'SCMP_ACT_ALLOW', listenerMetadata: 'x' }, 'config.json: linux.seccomp.listenerMetadata: requires listenerPath');
   });
 

@@ -4,6 +4,7 @@
 import { CAPABILITIES } from '../process/capabilities.js';
 import { MPOL_FLAGS, MPOL_MODES } from '../process/sched.js';
 import { PROPAGATION, parseMountOptions } from '../rootfs/mount-options.js';
+import { kernelHasFlag } from '../seccomp/kernel.js';
 import { ACTIONS, ARCHITECTURES, FILTER_FLAGS, OPERATORS } from '../seccomp/types.js';
 import { HOOK_KINDS, NAMESPACE_TYPES, OCI_VERSION } from './spec.js';
 
@@ -32,6 +33,16 @@ export function supportedMountOptions(): string[] {
 /** The seccomp flags a profile may name (the compiler refuses the two the kernel implies itself). */
 const SECCOMP_FLAGS = Object.keys(FILTER_FLAGS).filter((f) => f !== 'SECCOMP_FILTER_FLAG_NEW_LISTENER' && f !== 'SECCOMP_FILTER_FLAG_TSYNC_ESRCH');
 
+/** features-linux.md: supportedFlags may be a subset of knownFlags, for what the running kernel lacks. */
+function supportedSeccompFlags(kernelHas: (flag: number) => boolean): string[] {
+  return SECCOMP_FLAGS.filter((f) => kernelHas(FILTER_FLAGS[f as keyof typeof FILTER_FLAGS]));
+}
+
+/** SCMP_ACT_NOTIFY needs a listener fd from the kernel (Linux 5.0); without one, it is not an action we can offer. */
+function seccompActions(kernelHas: (flag: number) => boolean): string[] {
+  return ACTIONS.filter((a) => a !== 'SCMP_ACT_NOTIFY' || kernelHas(FILTER_FLAGS.SECCOMP_FILTER_FLAG_NEW_LISTENER));
+}
+
 export interface Features {
   ociVersionMin: string;
   ociVersionMax: string;
@@ -41,7 +52,7 @@ export interface Features {
   annotations: Record<string, string>;
 }
 
-export function features(): Features {
+export function features(kernelHas: (flag: number) => boolean = kernelHasFlag): Features {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
@@ -53,11 +64,11 @@ export function features(): Features {
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
-        actions: [...ACTIONS],
+        actions: seccompActions(kernelHas),
         operators: [...OPERATORS],
         archs: [...ARCHITECTURES],
         knownFlags: SECCOMP_FLAGS,
-        supportedFlags: SECCOMP_FLAGS,
+        supportedFlags: supportedSeccompFlags(kernelHas),
       },
       // Whether tsrun implements them, whatever this host has (features-linux.md): a profile or label asked for on a
       // host without the LSM is refused at create.

@@ -7,6 +7,7 @@ import type { Process, Spec } from './spec.js';
 import { ConfigError } from './errors.js';
 import { CONFIG, type RawBundle, readBundle, readJson } from './read.js';
 import { validateDocument } from './validate.js';
+import { parseProfile } from '../seccomp/rules.js';
 
 export { type RawBundle, readBundle };
 
@@ -99,21 +100,7 @@ function checkSpec(spec: Spec, requireProcess: boolean): void {
     }
   });
 
-  checkErrnoRet(linux.seccomp as Record<string, unknown> | undefined);
-}
-
-// config-linux.md seccomp: errnoRet is for 'actions like SCMP_ACT_ERRNO and SCMP_ACT_TRACE'; 'When the action
-// doesn't support an errno, the runtime MUST print and error and fail.'
-const ERRNO_ACTIONS = new Set(['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE']);
-
-function checkErrnoRet(seccomp: Record<string, unknown> | undefined): void {
-  if (!seccomp) return;
-  const check = (path: string, action: unknown, errnoRet: unknown): void => {
-    if (errnoRet !== undefined && !ERRNO_ACTIONS.has(String(action))) {
-      throw ConfigError.at(CONFIG, path, `only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not ${String(action)}`);
-    }
-  };
-  check('linux.seccomp.defaultErrnoRet', seccomp.defaultAction, seccomp.defaultErrnoRet);
-  const syscalls = (seccomp.syscalls ?? []) as { action: string; errnoRet?: number }[];
-  syscalls.forEach((s, i) => check(`linux.seccomp.syscalls[${i}].errnoRet`, s.action, s.errnoRet));
+  // linux.seccomp: what the schema cannot say (errnoRet only with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, listenerPath with
+  // SCMP_ACT_NOTIFY, ...) is checked by the compiler's own validator, the one place these rules live
+  if (linux.seccomp) parseProfile(linux.seccomp);
 }

@@ -14,6 +14,7 @@ import type { Plan } from '../plan/ops.js';
 import { moveNetDevices } from '../namespaces/netdevices.js';
 import { type NativeStage, spawnInit } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { writePidFile } from '../state/pid-file.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
 import { type Cgroups, cgroupsFor, joinTargets } from './cgroups.js';
@@ -51,7 +52,7 @@ export function ownerName(uid: number): string {
 const heavy = () => Promise.all([import('../config/load.js'), import('../plan/compile.js')]);
 
 async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: string, rootfs: string, cgroups: Cgroups, resctrlTasks?: string): Promise<Plan> {
-  const [, { toPlan }] = await heavy();
+  const [[, { toPlan }], { seccompCacheDir }] = await Promise.all([heavy(), import('../seccomp/cache.js')]);
   return toPlan(spec, {
     id: o.id,
     bundle,
@@ -62,6 +63,7 @@ async function planWith(ctx: Context, o: CreateOptions, spec: Spec, bundle: stri
     preserveFds: o.preserveFds,
     noPivot: o.noPivot,
     noNewKeyring: o.noNewKeyring,
+    seccompCache: seccompCacheDir(ctx.store.root),
     cgroupMode: cgroups.mode,
     hierarchies: cgroups.hierarchies(),
     warn: ctx.warn,
@@ -154,6 +156,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
         runHooks('createRuntime', spec.hooks?.createRuntime, hookState('creating'));
         return JSON.stringify(hookState('creating'));
       },
+      onSeccomp: (fd, p) => sendToListener(spec.linux?.seccomp, fd, p, hookState('creating')),
     });
     pid = result.pid;
     // The init is reparented (to `run`, a subreaper) only once the native stage has exited: wait for that, or a

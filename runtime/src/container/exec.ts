@@ -3,11 +3,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../cli/context.js';
-import type { NamespaceType, Process } from '../config/spec.js';
+import { OCI_VERSION, type NamespaceType, type Process } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import type { Plan } from '../plan/ops.js';
 import { containerRdt } from '../intelrdt/resctrl.js';
 import { spawnInit } from '../process/init.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { type ContainerRecord, statusOf } from '../state/store.js';
 import { joinTargets } from './cgroups.js';
@@ -76,7 +77,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
   const rec = ctx.store.read(o.id);
   const status = statusOf(ctx.store, rec);
   if (!(status === 'paused' && o.ignorePaused)) assertTransition(o.id, status, 'exec');
-  const [{ loadProcess }, plans] = await Promise.all([import('../config/load.js'), import('../plan/exec.js')]);
+  const [{ loadProcess }, plans, { seccompCacheDir }] = await Promise.all([import('../config/load.js'), import('../plan/exec.js'), import('../seccomp/cache.js')]);
   const proc = o.processFile ? await loadProcess(o.processFile) : plans.execProcess(rec.config.process, o.overrides);
   const plan: Plan = plans.toExecPlan(rec.config, proc, {
     id: rec.id,
@@ -88,6 +89,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     preserveFds: o.preserveFds,
     noNewKeyring: rec.noNewKeyring ?? false,
     resctrlTasks: containerRdt(rec.config.linux?.intelRdt, rec.id)?.group.tasks,
+    seccompCache: seccompCacheDir(ctx.store.root),
     warn: ctx.warn,
   });
   ctx.debugLog(`exec ${o.id}: plan of ${plan.ops.length} ops into init ${rec.pid}`);
@@ -100,6 +102,10 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
       },
       onSync: (name) => {
         throw new TsrunError('create_failed', `native stage: unexpected sync point "${name}" in exec`);
+      },
+      onSeccomp: (fd, p) => {
+        const state = { ociVersion: OCI_VERSION, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
+        sendToListener(rec.config.linux?.seccomp, fd, p, state);
       },
     });
     // The process is the native stage's child until the stage exits (right after clone): only then is it

@@ -6,7 +6,7 @@ import { CLONE_FLAGS, planNamespaces } from '../namespaces/index.js';
 import { capabilityMask } from '../process/capabilities.js';
 import { planRlimits } from '../process/rlimits.js';
 import { idMapWriters } from '../rootless.js';
-import { seccompOp } from '../seccomp/compile.js';
+import { seccompOp } from '../seccomp/op.js';
 import { checkNetDevices } from '../namespaces/netdevices.js';
 import { type LsmHost, checkLsm, detectLsm, labelMounts, lsmExecOps } from '../process/lsm.js';
 import { schedOps } from '../process/sched.js';
@@ -32,6 +32,8 @@ export interface PlanOptions {
   cgroupMode: 'v1' | 'v2';
   hierarchies: CgroupHierarchy[];
   warn: (message: string) => void;
+  /** The directory of compiled seccomp programs (seccomp/cache.ts); none: compile every time. */
+  seccompCache?: string;
   /** Where the parent stage places the container: v1 tasks files it joins, a cgroup2 dir the init is cloned into. */
   cgroupJoin?: { tasks: string[]; cgroup2?: string };
   /** The runtime's effective ids, which decide how a new user namespace's maps are written (default: root). */
@@ -54,6 +56,11 @@ interface Ctx {
   newNs: Set<string>;
   /** Namespaces joined by path. */
   joined: Set<string>;
+}
+
+/** Whether the container's filter notifies a seccomp agent (and so is handed over to listenerPath). */
+function hasListener(spec: Spec): boolean {
+  return (spec.linux?.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY');
 }
 
 function hookOps(kind: 'createContainer' | 'startContainer', hooks: Hook[] | undefined): Op[] {
@@ -173,11 +180,14 @@ export const STEPS: readonly Step[] = [
   },
   { name: 'rlimits', ops: (s) => planRlimits(proc(s).rlimits) },
   { name: 'umask', ops: (s) => [{ op: 'umask', mask: proc(s).user.umask ?? 0o022 }] },
+  // Before any filter is loaded: the check that follows chdir (CVE-2024-21626) needs getcwd, which a profile may deny
+  // (runtime-tools' linux_seccomp denies it). As root, as runc's chdir (it retries as the user only on failure).
+  { name: 'working directory', ops: (s) => [{ op: 'chdir', path: proc(s).cwd }] },
   { name: 'scheduler, I/O priority, personality and memory policy', ops: (s) => schedOps(s) },
   // Applied by the kernel at the execve; before seccomp, which may not allow the write (runc's order).
   { name: 'LSM labels for exec', ops: (s) => lsmExecOps(s.process) },
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before capabilities are dropped (runc).
-  { name: 'seccomp (without no_new_privs)', ops: (s) => (s.linux?.seccomp && !proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
+  { name: 'seccomp (without no_new_privs)', ops: (s, o) => (s.linux?.seccomp && !proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp, { cacheDir: o.seccompCache })] : []) },
   {
     name: 'user and capabilities',
     ops: (s, o, c) => {
@@ -199,7 +209,6 @@ export const STEPS: readonly Step[] = [
       return ops;
     },
   },
-  { name: 'working directory', ops: (s) => [{ op: 'chdir', path: proc(s).cwd }] },
   {
     name: 'find the executable',
     ops: (s, o) => {
@@ -209,11 +218,18 @@ export const STEPS: readonly Step[] = [
       return [{ op: 'lookpath', file, path: envValue(containerEnv(s, o), 'PATH') ?? '' }];
     },
   },
+  {
+    // A filter with a listener is handed over to tsrun, which is gone once the init reports ready: load it just
+    // before that, where runc loads every no_new_privs filter. The init's remaining syscalls (the ready message,
+    // the exec fifo, startContainer hooks) then run under it.
+    name: 'seccomp with a listener (with no_new_privs)',
+    ops: (s, o) => (s.linux?.seccomp && proc(s).noNewPrivileges && hasListener(s) ? [{ op: 'nnp' }, seccompOp(s.linux.seccomp, { cacheDir: o.seccompCache })] : []),
+  },
   { name: 'report ready and wait for start', ops: () => [{ op: 'ready' }, { op: 'fifo_wait' }] },
   { name: 'startContainer hooks', ops: (s) => hookOps('startContainer', s.hooks?.startContainer) },
-  { name: 'no new privileges', ops: (s) => (proc(s).noNewPrivileges ? [{ op: 'nnp' }] : []) },
-  // With no_new_privs the filter goes on last, so it constrains only the container's program (runc).
-  { name: 'seccomp (with no_new_privs)', ops: (s) => (s.linux?.seccomp && proc(s).noNewPrivileges ? [seccompOp(s.linux.seccomp)] : []) },
+  { name: 'no new privileges', ops: (s) => (proc(s).noNewPrivileges && !(s.linux?.seccomp && hasListener(s)) ? [{ op: 'nnp' }] : []) },
+  // With no_new_privs the filter goes on last, so it constrains only the container's program.
+  { name: 'seccomp (with no_new_privs)', ops: (s, o) => (s.linux?.seccomp && proc(s).noNewPrivileges && !hasListener(s) ? [seccompOp(s.linux.seccomp, { cacheDir: o.seccompCache })] : []) },
   { name: 'close inherited fds', ops: (_s, o) => [{ op: 'cloexec_from', fd: 3 + o.listenFds + o.preserveFds }] },
   { name: 'exec', ops: (s, o) => [{ op: 'exec', args: proc(s).args ?? [], env: containerEnv(s, o) }] },
 ];
@@ -229,8 +245,6 @@ function refuseUnsupported(spec: Spec): void {
   const refuse = (field: string, why: string) => {
     throw new TsrunError('unsupported', `config.json: ${field}: ${why}`);
   };
-  const notify = (linux.seccomp?.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY');
-  if (notify || linux.seccomp?.listenerPath) refuse('linux.seccomp', 'SCMP_ACT_NOTIFY and listenerPath are not supported yet');
 }
 
 /** runc's rule: what cannot be confined to the container without its own mount namespace is refused. */

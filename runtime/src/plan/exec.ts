@@ -39,6 +39,8 @@ export interface ExecPlanOptions {
   cgroupJoin?: { tasks: string[]; cgroup2?: string };
   consoleSocket?: string;
   preserveFds: number;
+  /** The directory of compiled seccomp programs (seccomp/cache.ts). */
+  seccompCache?: string;
   /** The container was created with --no-new-keyring; otherwise exec joins its session keyring, as runc does. */
   noNewKeyring?: boolean;
   /** The container's resctrl tasks file (linux.intelRdt), joined as its cgroups are. */
@@ -123,7 +125,7 @@ export function execProcess(base: Process | undefined, f: ExecOverrides): Proces
   return p;
 }
 
-/** create's steps that make up an exec'd process, in create's order; `ready` (without the fifo) is placed after lookpath. */
+/** create's steps that make up an exec'd process, in create's order; `ready` (without the fifo) is placed where create's is. */
 const PROCESS_STEPS = [
   'become root in the user namespace',
   'new session and no umask',
@@ -132,12 +134,13 @@ const PROCESS_STEPS = [
   'console',
   'rlimits',
   'umask',
+  'working directory',
   'scheduler, I/O priority, personality and memory policy',
   'LSM labels for exec',
   'seccomp (without no_new_privs)',
   'user and capabilities',
-  'working directory',
   'find the executable',
+  'seccomp with a listener (with no_new_privs)',
   'no new privileges',
   'seccomp (with no_new_privs)',
   'close inherited fds',
@@ -179,6 +182,7 @@ export function toExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): Plan 
     preserveFds: o.preserveFds,
     noPivot: false,
     noNewKeyring: o.noNewKeyring ?? false,
+    seccompCache: o.seccompCache,
     cgroupMode: 'v2',
     hierarchies: [],
     warn: o.warn,
@@ -187,7 +191,7 @@ export function toExecPlan(spec: Spec, proc: Process, o: ExecPlanOptions): Plan 
   const child: Op[] = affinity.final ? [affinity.final] : [];
   for (const name of PROCESS_STEPS) {
     child.push(...step(name).ops(s, po, ctx));
-    if (name === 'find the executable') child.push({ op: 'ready' });
+    if (name === 'seccomp with a listener (with no_new_privs)') child.push({ op: 'ready' });
     // Without a mount namespace of its own the container's root is a directory of the host's: chroot into it.
     if (name === 'new session and no umask' && !joined.has('mount')) child.push({ op: 'rootfs', path: o.rootfs }, { op: 'chroot_only' });
   }

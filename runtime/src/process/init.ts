@@ -6,6 +6,8 @@
 //                            <------   ["pid", host pid of the container init]
 //                            <------   ["sync", "hooks"]          (only when the config has such hooks)
 //   ["ok", stateJson] | ["abort"] --->
+//                            <------   ["seccomp"] + listener fd  (a filter with SCMP_ACT_NOTIFY: SCM_RIGHTS)
+//   ["ok"] | ["abort"]       ------>   (after onSeccomp passed the fd to linux.seccomp.listenerPath)
 //                            <------   ["ready"]
 //   any time:                <------   ["error", op index, errno, detail]
 //
@@ -18,9 +20,12 @@ import { fileURLToPath } from 'node:url';
 import { TsrunError } from '../errors.js';
 import { errnoName, strerror } from '../linux/errno.js';
 import { libc } from '../linux/libc.js';
+import { closeFd, recvWithFds } from '../linux/scm.js';
 import { describeOp } from '../plan/describe.js';
 import { type Plan, opWords } from '../plan/ops.js';
 import { MessageReader, encodeWords } from '../plan/wire.js';
+
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 
 export const NATIVE_INIT = fileURLToPath(new URL('../../../native/tsrun-init', import.meta.url));
 
@@ -28,6 +33,8 @@ export interface InitHandlers {
   onPid(pid: number): void;
   /** Runs what the named sync point needs (hooks) and returns the state JSON for in-container hooks. */
   onSync(name: string, pid: number): string;
+  /** Passes the seccomp listener fd of the process to the seccomp agent (linux.seccomp.listenerPath). */
+  onSeccomp(fd: number, pid: number): void;
 }
 
 export class InitError extends TsrunError {
@@ -107,52 +114,78 @@ function drive(fd: number, plan: Plan, h: InitHandlers): InitResult {
   }
   const reader = new MessageReader();
   const buf = Buffer.alloc(64 * 1024);
-  for (;;) {
-    let n: number;
-    try {
-      n = fs.readSync(fd, buf, 0, buf.length, null);
-    } catch (e) {
-      return fail(`native stage: ${(e as Error).message}`);
-    }
-    if (n === 0) return fail('container init exited before it was ready');
-    let msgs: string[][];
-    try {
-      msgs = reader.push(Buffer.from(buf.subarray(0, n)));
-    } catch (e) {
-      return fail(`native stage: ${(e as Error).message}`);
-    }
-    for (const [kind, ...args] of msgs) {
-      switch (kind) {
-        case 'pid':
-          pid = Number(args[0]);
-          h.onPid(pid);
-          break;
-        case 'sync': {
-          if (pid === undefined) return fail(`native stage: sync "${args[0]}" before pid`);
-          let state: string;
-          try {
-            state = h.onSync(args[0] ?? '', pid);
-          } catch (e) {
-            send(fd, encodeWords(['abort']));
-            throw e;
+  // fds that came over the socket (SCM_RIGHTS), in order, until the message that names them is read; only a plan
+  // that loads a filter with a listener sends one, and only then does each read need recvmsg
+  const fds: number[] = [];
+  const carriesFds = plan.ops.some((o) => o.op === 'seccomp' && (o.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        if (carriesFds) {
+          const got = recvWithFds(fd, buf);
+          n = got.n;
+          fds.push(...got.fds);
+        } else n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        return fail(`native stage: ${(e as Error).message}`);
+      }
+      if (n === 0) return fail('container init exited before it was ready');
+      let msgs: string[][];
+      try {
+        msgs = reader.push(Buffer.from(buf.subarray(0, n)));
+      } catch (e) {
+        return fail(`native stage: ${(e as Error).message}`);
+      }
+      for (const [kind, ...args] of msgs) {
+        switch (kind) {
+          case 'pid':
+            pid = Number(args[0]);
+            h.onPid(pid);
+            break;
+          case 'sync': {
+            if (pid === undefined) return fail(`native stage: sync "${args[0]}" before pid`);
+            let state: string;
+            try {
+              state = h.onSync(args[0] ?? '', pid);
+            } catch (e) {
+              send(fd, encodeWords(['abort']));
+              throw e;
+            }
+            send(fd, encodeWords(['ok', state]));
+            break;
           }
-          send(fd, encodeWords(['ok', state]));
-          break;
+          case 'seccomp': {
+            const listener = fds.shift();
+            if (pid === undefined || listener === undefined) return fail('native stage: seccomp listener message without pid or fd');
+            try {
+              h.onSeccomp(listener, pid);
+            } catch (e) {
+              send(fd, encodeWords(['abort']));
+              throw e;
+            } finally {
+              closeFd(listener);
+            }
+            send(fd, encodeWords(['ok']));
+            break;
+          }
+          case 'ready':
+            if (pid === undefined) return fail('native stage: ready before pid');
+            return { pid };
+          case 'error': {
+            const index = Number(args[0]);
+            const errno = Number(args[1]);
+            const op = plan.ops[index];
+            const what = op ? describeOp(op) : `op ${index}`;
+            // errno 0: a failure without one (a hook's exit status, a plan without exec)
+            return fail(errno ? `${what}: ${args[2] ?? ''}: ${errnoName(errno)} (${strerror(errno)})` : `${what}: ${args[2] ?? ''}`);
+          }
+          default:
+            return fail(`native stage: unexpected message ${JSON.stringify([kind, ...args])}`);
         }
-        case 'ready':
-          if (pid === undefined) return fail('native stage: ready before pid');
-          return { pid };
-        case 'error': {
-          const index = Number(args[0]);
-          const errno = Number(args[1]);
-          const op = plan.ops[index];
-          const what = op ? describeOp(op) : `op ${index}`;
-          // errno 0: a failure without one (a hook's exit status, a plan without exec)
-          return fail(errno ? `${what}: ${args[2] ?? ''}: ${errnoName(errno)} (${strerror(errno)})` : `${what}: ${args[2] ?? ''}`);
-        }
-        default:
-          return fail(`native stage: unexpected message ${JSON.stringify([kind, ...args])}`);
       }
     }
+  } finally {
+    fds.forEach(closeFd);
   }
 }

@@ -1,10 +1,16 @@
 // The architectures the compiler can filter: the AUDIT_ARCH_* value the kernel puts in seccomp_data.arch, the
 // word size (a 32-bit ABI has only the low half of each argument), and the syscall table.
+import * as os from 'node:os';
 import type { SeccompArch } from './types.js';
 import { X86_64 } from './syscalls/x86_64.js';
 import { I386 } from './syscalls/i386.js';
 import { X32 } from './syscalls/x32.js';
 import { AARCH64 } from './syscalls/aarch64.js';
+import { ARM } from './syscalls/arm.js';
+import { LOONGARCH64 } from './syscalls/loongarch64.js';
+import { PPC64 } from './syscalls/ppc64.js';
+import { RISCV64 } from './syscalls/riscv64.js';
+import { S390X } from './syscalls/s390x.js';
 
 export interface ArchDef {
   name: SeccompArch;
@@ -16,24 +22,47 @@ export interface ArchDef {
   multiplexed?: { socketcall: number; ipc: number };
 }
 
-const table = (t: Readonly<Record<string, number>>): ReadonlyMap<string, number> => new Map(Object.entries(t));
+/** An architecture whose syscall table is built on first use: a host compiles for two or three of them at most. */
+function arch(def: Omit<ArchDef, 'syscalls'>, load: () => Readonly<Record<string, number>>): ArchDef {
+  let syscalls: ReadonlyMap<string, number> | undefined;
+  return {
+    ...def,
+    get syscalls() {
+      return (syscalls ??= new Map(Object.entries(load())));
+    },
+  };
+}
 
-export const AUDIT_ARCH = { X86_64: 0xc000003e, I386: 0x40000003, AARCH64: 0xc00000b7, ARM: 0x40000028 } as const;
+export const AUDIT_ARCH = {
+  X86_64: 0xc000003e,
+  I386: 0x40000003,
+  AARCH64: 0xc00000b7,
+  ARM: 0x40000028,
+  RISCV64: 0xc00000f3,
+  PPC64LE: 0xc0000015,
+  LOONGARCH64: 0xc0000102,
+  S390X: 0x80000016,
+} as const;
 
 /** x32 shares AUDIT_ARCH_X86_64 with x86_64; its syscall numbers carry __X32_SYSCALL_BIT. */
 export const X32_SYSCALL_BIT = 0x40000000;
 
-const x86_64: ArchDef = { name: 'SCMP_ARCH_X86_64', audit: AUDIT_ARCH.X86_64, bits: 64, syscalls: table(X86_64) };
+const x86_64 = arch({ name: 'SCMP_ARCH_X86_64', audit: AUDIT_ARCH.X86_64, bits: 64 }, X86_64);
 // x32 is an ILP32 ABI: libseccomp compares only the low half of its arguments, as on i386
-const x32: ArchDef = { name: 'SCMP_ARCH_X32', audit: AUDIT_ARCH.X86_64, bits: 32, syscalls: table(X32) };
-const x86: ArchDef = {
-  name: 'SCMP_ARCH_X86',
-  audit: AUDIT_ARCH.I386,
-  bits: 32,
-  syscalls: table(I386),
-  multiplexed: { socketcall: I386.socketcall as number, ipc: I386.ipc as number },
-};
-const aarch64: ArchDef = { name: 'SCMP_ARCH_AARCH64', audit: AUDIT_ARCH.AARCH64, bits: 64, syscalls: table(AARCH64) };
+const x32 = arch({ name: 'SCMP_ARCH_X32', audit: AUDIT_ARCH.X86_64, bits: 32 }, X32);
+// socketcall and ipc are 102 and 117 in i386's table
+const x86 = arch({ name: 'SCMP_ARCH_X86', audit: AUDIT_ARCH.I386, bits: 32, multiplexed: { socketcall: 102, ipc: 117 } }, I386);
+const aarch64 = arch({ name: 'SCMP_ARCH_AARCH64', audit: AUDIT_ARCH.AARCH64, bits: 64 }, AARCH64);
+const arm = arch({ name: 'SCMP_ARCH_ARM', audit: AUDIT_ARCH.ARM, bits: 32 }, ARM);
+const riscv64 = arch({ name: 'SCMP_ARCH_RISCV64', audit: AUDIT_ARCH.RISCV64, bits: 64 }, RISCV64);
+const ppc64le = arch({ name: 'SCMP_ARCH_PPC64LE', audit: AUDIT_ARCH.PPC64LE, bits: 64 }, PPC64);
+const loongarch64 = arch({ name: 'SCMP_ARCH_LOONGARCH64', audit: AUDIT_ARCH.LOONGARCH64, bits: 64 }, LOONGARCH64);
+
+/**
+ * Syscall tables of architectures the compiler cannot target as a host yet, kept as data: s390x is big-endian, and
+ * the program's argument offsets and the test interpreter assume a little-endian seccomp_data.
+ */
+export const TABLES_ONLY = { SCMP_ARCH_S390X: S390X } as const;
 
 /**
  * Per host, the ABIs its kernel can put in seccomp_data, native first. A profile's other architectures can never
@@ -43,7 +72,11 @@ const aarch64: ArchDef = { name: 'SCMP_ARCH_AARCH64', audit: AUDIT_ARCH.AARCH64,
 const HOSTS: Partial<Record<SeccompArch, readonly (ArchDef | SeccompArch)[]>> = {
   SCMP_ARCH_X86_64: [x86_64, x86, x32],
   SCMP_ARCH_X86: [x86],
-  SCMP_ARCH_AARCH64: [aarch64, 'SCMP_ARCH_ARM'],
+  SCMP_ARCH_AARCH64: [aarch64, arm],
+  SCMP_ARCH_ARM: [arm],
+  SCMP_ARCH_RISCV64: [riscv64],
+  SCMP_ARCH_PPC64LE: [ppc64le],
+  SCMP_ARCH_LOONGARCH64: [loongarch64],
 };
 
 export function hostAbis(host: string): readonly (ArchDef | SeccompArch)[] | undefined {
@@ -56,6 +89,12 @@ export function nativeArch(): SeccompArch {
     case 'x64': return 'SCMP_ARCH_X86_64';
     case 'ia32': return 'SCMP_ARCH_X86';
     case 'arm64': return 'SCMP_ARCH_AARCH64';
+    case 'arm': return 'SCMP_ARCH_ARM';
+    case 'riscv64': return 'SCMP_ARCH_RISCV64';
+    case 'loong64': return 'SCMP_ARCH_LOONGARCH64';
+    case 'ppc64':
+      if (os.endianness() === 'LE') return 'SCMP_ARCH_PPC64LE';
+      throw new Error('seccomp: big-endian ppc64 hosts are not supported');
     default: throw new Error(`seccomp: no syscall tables for ${process.arch}`);
   }
 }

@@ -12,9 +12,8 @@
 // Above the largest syscall the profile names for an ABI, syscalls get -ENOSYS instead of a denying default, as with
 // runc's stub: a program probing for a syscall newer than the profile falls back instead of failing. Unlike runc, the
 // stub also covers the native ABI when `architectures` is empty (runc adds it only for the listed ones).
-import type { Op } from '../plan/ops.js';
 import { ConfigError } from '../config/errors.js';
-import { X32_SYSCALL_BIT, hostAbis, nativeArch, type ArchDef } from './arch.js';
+import { X32_SYSCALL_BIT, hostAbis, type ArchDef } from './arch.js';
 import { DATA, MAX_INSNS, OP, RET, encode, type Insn } from './bpf.js';
 import { Builder, emitSearch, segments, type Label, type Segment } from './codegen.js';
 import { ENOSYS, parseProfile, rulesFor, type Profile } from './rules.js';
@@ -34,12 +33,6 @@ export interface CompiledSeccomp {
 export function compileSeccomp(input: LinuxSeccomp, hostArch = 'SCMP_ARCH_X86_64'): CompiledSeccomp {
   const profile = parseProfile(input);
   return { program: encode(build(profile, hostArch)), flags: profile.flags };
-}
-
-/** The plan op that loads the profile's filter in the container's init, just before exec. */
-export function seccompOp(profile: LinuxSeccomp, hostArch: string = nativeArch()): Op {
-  const { program, flags } = compileSeccomp(profile, hostArch);
-  return { op: 'seccomp', flags, program: program.toString('hex') };
 }
 
 function build(profile: Profile, hostArch: string): Insn[] {

@@ -79,7 +79,7 @@ function u64(v: Uint64 | undefined, path: string): bigint {
 function verdict(action: string, errnoRet: unknown, path: string, errnoField: string): number {
   const act = oneOf(ACTIONS, action, path, 'action');
   if (errnoRet !== undefined && act !== 'SCMP_ACT_ERRNO' && act !== 'SCMP_ACT_TRACE') {
-    throw fail(path.replace(/[^.]+$/, errnoField), `only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not ${act}`);
+    throw fail(path.replace(/[^.]+$/, errnoField), `only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not ${act}`);
   }
   const data = errnoRet === undefined ? EPERM : errno(errnoRet, path.replace(/[^.]+$/, errnoField));
   switch (act) {
@@ -121,8 +121,11 @@ export function parseProfile(p: LinuxSeccomp): Profile {
     const action = verdict(s.action, s.errnoRet, `${path}.action`, 'errnoRet');
     if (action === RET.USER_NOTIF) {
       notify = true;
-      // the native stage still writes to its parent after loading the filter: a notified write would hang it
-      if (s.names.includes('write')) throw fail(`${path}.names`, 'SCMP_ACT_NOTIFY cannot be used for the write syscall');
+      // the init hands the listener fd to tsrun with sendmsg and goes on writing to it (as runc's init does): a
+      // notification there would wait for an agent that has no fd yet, or stall the container's start on it
+      for (const name of ['write', 'sendmsg']) {
+        if (s.names.includes(name)) throw fail(`${path}.names`, `SCMP_ACT_NOTIFY cannot be used for the ${name} syscall`);
+      }
     }
     const conds = (s.args ?? []).map((a, j): Cond => {
       const at = `${path}.args[${j}]`;
@@ -135,6 +138,9 @@ export function parseProfile(p: LinuxSeccomp): Profile {
     if (repeated) for (const c of conds) rules.push({ names: s.names, conds: [c], action, redundant });
     else rules.push({ names: s.names, conds, action, redundant });
   }
+
+  if (notify && !p.listenerPath) throw fail('.listenerPath', 'required when a rule uses SCMP_ACT_NOTIFY');
+  if (notify && Buffer.byteLength(p.listenerPath ?? '') > 107) throw fail('.listenerPath', 'longer than the 107 bytes a unix socket address holds');
 
   // the kernel wants NEW_LISTENER for notifications; TSYNC with a listener needs TSYNC_ESRCH, and
   // WAIT_KILLABLE_RECV means nothing without one (libseccomp sets them the same way)

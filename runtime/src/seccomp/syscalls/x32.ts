@@ -1,7 +1,9 @@
-// Syscall numbers for x32, generated from /usr/include/x86_64-linux-gnu/asm/unistd_x32.h (Debian linux-libc-dev 6.1.187-1).
-// Do not edit by hand: regenerate from newer kernel headers to learn new syscalls. Names the profile uses that
+// Syscall numbers for x32, up to Linux 7.1: the kernel's syscall tables as libseccomp's src/syscalls.csv collects
+// them (v7.1.0-rc4); every number up to Linux 6.1 agrees with Debian's linux-libc-dev 6.1.187 headers.
+// Do not edit by hand: regenerate from a newer table to learn new syscalls. Names the profile uses that
 // are missing here are skipped for this architecture, as runc does.
-export const X32: Readonly<Record<string, number>> = Object.freeze({
+// A function, so that an engine builds the table only for the architectures a program is compiled for.
+export const X32 = (): Readonly<Record<string, number>> => ({
   read: 0x40000000,
   write: 0x40000001,
   open: 0x40000002,
@@ -290,6 +292,8 @@ export const X32: Readonly<Record<string, number>> = Object.freeze({
   statx: 0x4000014c,
   io_pgetevents: 0x4000014d,
   rseq: 0x4000014e,
+  uretprobe: 0x4000014f,
+  uprobe: 0x40000150,
   pidfd_send_signal: 0x400001a8,
   io_uring_setup: 0x400001a9,
   io_uring_enter: 0x400001aa,
@@ -317,6 +321,27 @@ export const X32: Readonly<Record<string, number>> = Object.freeze({
   process_mrelease: 0x400001c0,
   futex_waitv: 0x400001c1,
   set_mempolicy_home_node: 0x400001c2,
+  cachestat: 0x400001c3,
+  fchmodat2: 0x400001c4,
+  map_shadow_stack: 0x400001c5,
+  futex_wake: 0x400001c6,
+  futex_wait: 0x400001c7,
+  futex_requeue: 0x400001c8,
+  statmount: 0x400001c9,
+  listmount: 0x400001ca,
+  lsm_get_self_attr: 0x400001cb,
+  lsm_set_self_attr: 0x400001cc,
+  lsm_list_modules: 0x400001cd,
+  mseal: 0x400001ce,
+  setxattrat: 0x400001cf,
+  getxattrat: 0x400001d0,
+  listxattrat: 0x400001d1,
+  removexattrat: 0x400001d2,
+  open_tree_attr: 0x400001d3,
+  file_getattr: 0x400001d4,
+  file_setattr: 0x400001d5,
+  listns: 0x400001d6,
+  rseq_slice_yield: 0x400001d7,
   rt_sigaction: 0x40000200,
   rt_sigreturn: 0x40000201,
   ioctl: 0x40000202,

@@ -1,7 +1,9 @@
-// Syscall numbers for x86_64, generated from /usr/include/x86_64-linux-gnu/asm/unistd_64.h (Debian linux-libc-dev 6.1.187-1).
-// Do not edit by hand: regenerate from newer kernel headers to learn new syscalls. Names the profile uses that
+// Syscall numbers for x86_64, up to Linux 7.1: the kernel's syscall tables as libseccomp's src/syscalls.csv collects
+// them (v7.1.0-rc4); every number up to Linux 6.1 agrees with Debian's linux-libc-dev 6.1.187 headers.
+// Do not edit by hand: regenerate from a newer table to learn new syscalls. Names the profile uses that
 // are missing here are skipped for this architecture, as runc does.
-export const X86_64: Readonly<Record<string, number>> = Object.freeze({
+// A function, so that an engine builds the table only for the architectures a program is compiled for.
+export const X86_64 = (): Readonly<Record<string, number>> => ({
   read: 0,
   write: 1,
   open: 2,
@@ -337,6 +339,8 @@ export const X86_64: Readonly<Record<string, number>> = Object.freeze({
   statx: 332,
   io_pgetevents: 333,
   rseq: 334,
+  uretprobe: 335,
+  uprobe: 336,
   pidfd_send_signal: 424,
   io_uring_setup: 425,
   io_uring_enter: 426,
@@ -364,4 +368,25 @@ export const X86_64: Readonly<Record<string, number>> = Object.freeze({
   process_mrelease: 448,
   futex_waitv: 449,
   set_mempolicy_home_node: 450,
+  cachestat: 451,
+  fchmodat2: 452,
+  map_shadow_stack: 453,
+  futex_wake: 454,
+  futex_wait: 455,
+  futex_requeue: 456,
+  statmount: 457,
+  listmount: 458,
+  lsm_get_self_attr: 459,
+  lsm_set_self_attr: 460,
+  lsm_list_modules: 461,
+  mseal: 462,
+  setxattrat: 463,
+  getxattrat: 464,
+  listxattrat: 465,
+  removexattrat: 466,
+  open_tree_attr: 467,
+  file_getattr: 468,
+  file_setattr: 469,
+  listns: 470,
+  rseq_slice_yield: 471,
 });
