@@ -187,9 +187,10 @@ OP(domainname)
 	TRY(setdomainname(w[1], strlen(w[1])), "setdomainname \"%s\"", w[1]);
 }
 
+/* Files under /proc (sysctls, oom_score_adj) must land on the container's real procfs (CVE-2019-16884 class). */
 OP(write)
 {
-	int fd = TRY(open(w[1], O_WRONLY | O_CLOEXEC), "open \"%s\"", w[1]);
+	int fd = !strncmp(w[1], "/proc/", 6) ? proc_open_write(w[1], 0) : TRY(open(w[1], O_WRONLY | O_CLOEXEC), "open \"%s\"", w[1]);
 	TRY(write_all(fd, w[2], strlen(w[2])), "write \"%s\"", w[1]);
 	TRY(close(fd), "close \"%s\"", w[1]);
 }
@@ -205,7 +206,8 @@ OP(console)
 	TRY(unlockpt(m), "unlockpt \"/dev/ptmx\"");
 	TRY(ioctl(m, TIOCGPTN, &ptn), "ioctl TIOCGPTN \"/dev/ptmx\"");
 	snprintf(pts, sizeof pts, "/dev/pts/%u", ptn);
-	int s = TRY(open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC), "open \"%s\"", pts);
+	/* the peer of this very master, not whatever "/dev/pts/N" names in the container (CVE-2025-52565 class) */
+	int s = TRY(ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC), "ioctl TIOCGPTPEER \"%s\"", pts);
 	if (ws.ws_row || ws.ws_col)
 		TRY(ioctl(s, TIOCSWINSZ, &ws), "ioctl TIOCSWINSZ \"%s\"", pts);
 	send_fd(console_fd, m, "/dev/ptmx");
@@ -217,6 +219,14 @@ OP(console)
 	if (s > 2)
 		close(s);
 	TRY(ioctl(0, TIOCSCTTY, 0), "ioctl TIOCSCTTY \"%s\"", pts);
+}
+
+/* After console: fd 0 is the pty; create's plan binds it over /dev/console (exec's does not). */
+OP(bind_console)
+{
+	if (!isatty(0))
+		fail(ENOTTY, "bind_console without a console on fd 0");
+	bind_console(0);
 }
 
 OP(rlimit)

@@ -153,10 +153,13 @@ int parent_in_rootfs(const char *path, char *base)
 	return fd;
 }
 
-/* mount(2) takes paths, so a resolved fd is passed as its magic link. */
+/* mount(2) takes paths, so a resolved fd is passed as its magic link. Two buffers in turn: a bind mount names
+ * both its source and its target this way. */
 const char *fdpath(int fd)
 {
-	static char p[32];
-	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-	return p;
+	static char p[2][32];
+	static int k;
+	k ^= 1;
+	snprintf(p[k], sizeof p[k], "/proc/self/fd/%d", fd);
+	return p[k];
 }

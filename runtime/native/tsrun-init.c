@@ -41,7 +41,9 @@
  * Files: this one holds the plan loop (read every op, check it against the op table, run them in order);
  * proto.c the sync socket's framing and the failure reports (fail, TRY); resolve.c paths inside a root; the ops
  * are in ops_parent.c (before and at clone), ops_fs.c (the rootfs and mounts) and ops_process.c (ids, hooks,
- * console, limits, capabilities, seccomp, exec). tsrun-init.h declares what they share.
+ * console, limits, capabilities, seccomp, exec); hardening.c the defences against the known runc escapes (a
+ * sealed memfd copy of this binary, checked procfs writes, checked /dev/null and /dev/console). tsrun-init.h
+ * declares what they share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -89,7 +91,7 @@ static const struct {
 	{ "nnp", op_nnp, 1, 1 }, { "seccomp", op_seccomp, 3, 3 },
 	{ "lookpath", op_lookpath, 3, 3 }, { "ready", op_ready, 1, 1 },
 	{ "fifo_wait", op_fifo_wait, 1, 1 }, { "cloexec_from", op_cloexec_from, 2, 2 },
-	{ "exec", op_exec, 2, -1 },
+	{ "exec", op_exec, 2, -1 }, { "bind_console", op_bind_console, 1, 1 },
 };
 
 static void read_plan(void)
@@ -115,6 +117,7 @@ static void read_plan(void)
 
 int main(int argc, char **argv)
 {
+	harden_self(argv); /* re-executes from a sealed memfd copy the first time (CVE-2019-5736) */
 	char *end = NULL;
 	long fd = argc == 2 ? strtol(argv[1], &end, 10) : -1;
 	if (argc != 2 || !*argv[1] || *end || fd < 3 || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0) {
@@ -124,6 +127,7 @@ int main(int argc, char **argv)
 	syncfd = (int)fd;
 	fcntl(syncfd, F_SETFD, FD_CLOEXEC); /* our channel alone: never leak it into hooks or the container */
 	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_sigpipe);
+	open_host_proc(); /* before any op joins another mount namespace */
 	read_plan();
 	for (cur = 0; cur < nops; cur++)
 		table[ops[cur].kind].run(ops[cur].w, ops[cur].n);

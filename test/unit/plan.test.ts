@@ -32,7 +32,7 @@ describe('toPlan', () => {
       'cgroup namespace', 'become root in the user namespace', 'new session and no umask', 'session keyring', 'prepare root', 'mounts', 'devices',
       'prestart and createRuntime hooks (runtime namespace)', 'createContainer hooks', 'change root',
       'root propagation and read-only root', 'hostname', 'sysctl', 'read-only and masked paths', 'oom score', 'console',
-      'rlimits', 'umask', 'seccomp (without no_new_privs)', 'user and capabilities', 'working directory', 'find the executable',
+      'console device', 'rlimits', 'umask', 'seccomp (without no_new_privs)', 'user and capabilities', 'working directory', 'find the executable',
       'report ready and wait for start', 'startContainer hooks', 'no new privileges', 'seccomp (with no_new_privs)', 'close inherited fds', 'exec',
     ]);
   });

@@ -98,7 +98,7 @@ export const STEPS: readonly Step[] = [
   },
   {
     name: 'mounts',
-    ops: (s, o, c) => planMounts(s.mounts ?? [], { bundle: o.bundle, userns: c.userns, cgroupns: c.newNs.has('cgroup'), cgroupMode: o.cgroupMode, hierarchies: o.hierarchies }),
+    ops: (s, o, c) => planMounts(s.mounts ?? [], { bundle: o.bundle, rootfs: o.rootfs, userns: c.userns, cgroupns: c.newNs.has('cgroup'), cgroupMode: o.cgroupMode, hierarchies: o.hierarchies }),
   },
   {
     name: 'devices',
@@ -159,6 +159,9 @@ export const STEPS: readonly Step[] = [
       return [{ op: 'console', rows: size?.height ?? 0, cols: size?.width ?? 0 }];
     },
   },
+  // config-linux.md: the pty is bound over /dev/console. Not for exec (it picks steps by name), and not without a
+  // mount namespace of the container's own, where the bind would land in the runtime's namespace.
+  { name: 'console device', ops: (s, _o, c) => (proc(s).terminal && c.mountns ? [{ op: 'bind_console' }] : []) },
   { name: 'rlimits', ops: (s) => planRlimits(proc(s).rlimits) },
   { name: 'umask', ops: (s) => [{ op: 'umask', mask: proc(s).user.umask ?? 0o022 }] },
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before capabilities are dropped (runc).
