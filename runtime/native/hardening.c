@@ -147,6 +147,16 @@ int proc_open_write(const char *path, int host)
 	return fd;
 }
 
+/*
+ * After pivot_root, mount(2) is handed resolved fds as /proc/self/fd/N of the container's /proc: a /proc that is not
+ * procfs (a bind of a bundle directory with symlinks of its own) could point those names elsewhere. Checked first.
+ */
+void require_container_proc(void)
+{
+	int fd = open_no_symlinks("/proc", O_DIRECTORY);
+	close(check_proc_root(TRY(fd, "open \"/proc\" without following symlinks"), "/proc"));
+}
+
 /* ---- CVE-2025-31133, CVE-2025-52565: device nodes checked before they are bound ---- */
 
 /* Opens a path of the container ("/dev/null") as O_PATH without following any symlink on the way. */

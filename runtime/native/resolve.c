@@ -122,6 +122,8 @@ int resolve_in(const char *scope, const char *path, enum create create)
 			fail(EBADF, "no rootfs op before rootfs path \"%s\"", path);
 		root = TRY(fcntl(rootfd, F_DUPFD_CLOEXEC, 0), "dup rootfs fd");
 	} else if (!strcmp(scope, "host") || !strcmp(scope, "container")) {
+		if (!strcmp(scope, "container"))
+			require_container_proc(); /* the fd found here is named through it (fdpath) */
 		root = TRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open \"/\"");
 	} else {
 		fail(EINVAL, "unknown scope \"%s\"", scope);
