@@ -56,15 +56,16 @@ function toJoin(spec: Spec, pid: number): NamespaceType[] {
 
 /**
  * Runs `tsrun exec`'s plan for `args` in container `id` by hand, holding the exec stage (the cloned process, inside
- * the container's namespaces, not yet exec'd) at a sync point while `attack(stagePid, parentPid)` runs (host pids);
- * then lets the stage go on to exec `args`.
+ * the container's namespaces, not yet exec'd) at a sync point after op `holdAfter` while `attack(stagePid,
+ * parentPid)` runs (host pids); then lets the stage go on to exec `args`.
  */
-export function withHeldExecStage(r: Runtime, id: string, spec: Spec, args: string[], attack: (stagePid: number, parentPid: number) => void): void {
+export function withHeldExecStage(r: Runtime, id: string, spec: Spec, args: string[], attack: (stagePid: number, parentPid: number) => void, holdAfter = 'clone'): void {
   const st = stateOf(r, id);
   const proc = { ...spec.process!, args, terminal: false };
   const plan = toExecPlan(spec, proc, { id, rootfs: String(st.rootfs), initPid: st.pid, join: toJoin(spec, st.pid), preserveFds: 0, warn: () => {} });
-  const clone = plan.ops.findIndex((o) => o.op === 'clone');
-  plan.ops.splice(clone + 1, 0, { op: 'sync', name: 'hold' });
+  const at = plan.ops.findIndex((o) => o.op === holdAfter);
+  if (at < 0) throw new Error(`exec plan has no op "${holdAfter}"`);
+  plan.ops.splice(at + 1, 0, { op: 'sync', name: 'hold' });
   const stage = spawnInit(0);
   try {
     stage.run(plan, {
