@@ -104,7 +104,7 @@ static int check_proc_root(int fd, const char *where)
 	TRY(fstatfs(fd, &sf), "statfs \"%s\"", where);
 	TRY(fstat(fd, &st), "stat \"%s\"", where);
 	if (sf.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO)
-		fail(EPERM, "\"%s\" is not the root of a procfs mount; refusing to write procfs files through it", where);
+		fail(EPERM, "\"%s\" is not the root of a procfs mount; refusing to use it", where);
 	return fd;
 }
 
@@ -112,6 +112,15 @@ static int check_proc_root(int fd, const char *where)
 void open_host_proc(void)
 {
 	host_proc = check_proc_root(TRY(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC), "open \"/proc\""), "/proc");
+}
+
+/* In the cloned child: a directory fd of the host's procfs must never sit in a process the container can reach
+ * (pid 1 of a created container holds its fds until exec; CVE-2024-21626 class). */
+void close_host_proc(void)
+{
+	if (host_proc >= 0)
+		close(host_proc);
+	host_proc = -1;
 }
 
 /*

@@ -110,6 +110,8 @@ OP(clone)
 		TRY(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl PR_SET_DUMPABLE 0");
 	if (pid == 0 && clone_cgroup_fd >= 0)
 		close(clone_cgroup_fd);
+	if (pid == 0)
+		close_host_proc();
 	if (pid == 0) {
 		char b;
 		ssize_t k;

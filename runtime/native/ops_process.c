@@ -241,16 +241,41 @@ OP(umask)
 	umask((mode_t)num(w[1], 0777));
 }
 
-/* CVE-2024-21626: a cwd reached through an fd (/proc/self/fd/N) can lie outside the container's root. After
- * chdir the kernel must be able to name the cwd from the root: getcwd fails with ENOENT, or prefixes
- * "(unreachable)", when it is not below it. */
+/*
+ * CVE-2024-21626: a cwd reached through an fd (/proc/self/fd/N) can lie outside the container's root. After chdir,
+ * walking ".." up from the cwd must meet the root: a directory outside it only leads to the top of the mount tree
+ * (where ".." is itself). Not getcwd(2): a seccomp profile loaded before this step may deny it (runtime-tools'
+ * linux_seccomp does), and its answer then says nothing about where the cwd is.
+ */
+static int cwd_below_root(void)
+{
+	struct stat root, cur, up;
+	if (stat("/", &root) < 0)
+		return -1;
+	int fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (int depth = 0; fd >= 0 && depth < PATH_MAX / 2; depth++) {
+		if (fstat(fd, &cur) < 0)
+			break;
+		if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino)
+			return close(fd), 1;
+		int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = parent;
+		if (fd >= 0 && fstat(fd, &up) == 0 && up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
+			return close(fd), 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return errno ? -1 : 0;
+}
+
 OP(chdir)
 {
-	char buf[PATH_MAX];
 	TRY(chdir(w[1]), "chdir \"%s\"", w[1]);
 	errno = 0;
-	if (!getcwd(buf, sizeof buf) || buf[0] != '/')
-		fail(errno && errno != ERANGE ? errno : EPERM, "cwd \"%s\" is outside the container's root", w[1]);
+	int below = cwd_below_root();
+	if (below <= 0)
+		fail(below < 0 && errno ? errno : EPERM, "cwd \"%s\" is outside the container's root", w[1]);
 }
 
 OP(keepcaps)

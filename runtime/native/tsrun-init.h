@@ -45,6 +45,7 @@ const char *fdpath(int fd);
 
 void harden_self(char **argv);
 void open_host_proc(void);
+void close_host_proc(void);
 void require_container_proc(void);
 int proc_open_write(const char *path, int host);
 int open_no_symlinks(const char *path, int flags);
