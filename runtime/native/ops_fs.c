@@ -38,8 +38,20 @@ OP(mount)
 	int fd = resolve_in(w[1], target, c);
 	if (fd < 0)
 		fail(errno, "%s", rerr);
-	TRY(mount(*src ? src : NULL, fdpath(fd), *fstype ? fstype : NULL, flags, *data ? data : NULL),
+	/* A bind source is opened once and bound through its fd: what is checked is what gets mounted, even if the
+	 * path changes meanwhile (CVE-2021-30465 class). Its kind must still be what the plan created the target as. */
+	int sfd = -1;
+	if ((flags & MS_BIND) && *src) {
+		struct stat st;
+		sfd = TRY(open(src, O_PATH | O_CLOEXEC), "open bind source \"%s\"", src);
+		TRY(fstat(sfd, &st), "stat bind source \"%s\"", src);
+		if ((c == CREATE_DIR && !S_ISDIR(st.st_mode)) || (c == CREATE_FILE && S_ISDIR(st.st_mode)))
+			fail(ENOTDIR, "bind source \"%s\" changed type since the plan was made", src);
+	}
+	TRY(mount(sfd >= 0 ? fdpath(sfd) : *src ? src : NULL, fdpath(fd), *fstype ? fstype : NULL, flags, *data ? data : NULL),
 	    "mount \"%s\" on \"%s\"", *src ? src : fstype, target);
+	if (sfd >= 0)
+		close(sfd);
 	close(fd);
 }
 
@@ -322,10 +334,15 @@ OP(mask)
 		fail(errno, "%s", rerr);
 	struct stat st;
 	TRY(fstat(fd, &st), "fstat \"%s\"", w[1]);
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.st_mode)) {
 		TRY(mount("tmpfs", fdpath(fd), "tmpfs", MS_RDONLY, NULL), "mount \"tmpfs\" on \"%s\"", w[1]);
-	else
-		TRY(mount("/dev/null", fdpath(fd), NULL, MS_BIND, NULL), "mount \"/dev/null\" on \"%s\"", w[1]);
+	} else {
+		/* CVE-2025-31133: bound from an fd checked to be the null device, never from whatever "/dev/null" names */
+		int null = open_dev_null(w[1]);
+		const char *src = fdpath(null);
+		TRY(mount(src, fdpath(fd), NULL, MS_BIND, NULL), "mount \"/dev/null\" on \"%s\"", w[1]);
+		close(null);
+	}
 	close(fd);
 }
 

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -30,7 +31,7 @@ OP(setns)
 OP(unshare_time)
 {
 	TRY(unshare(CLONE_NEWTIME), "unshare CLONE_NEWTIME");
-	int fd = TRY(open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC), "open \"/proc/self/timens_offsets\"");
+	int fd = proc_open_write("/proc/self/timens_offsets", 1);
 	/* the kernel takes the whole table in one write() */
 	if (TRY(write(fd, w[1], strlen(w[1])), "write \"/proc/self/timens_offsets\"") != (ssize_t)strlen(w[1]))
 		fail(EIO, "short write \"/proc/self/timens_offsets\"");
@@ -51,13 +52,15 @@ static void write_child_file(pid_t pid, const char *name, const char *data)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t k = fd < 0 ? -1 : write(fd, data, strlen(data));
+	/* through the runtime's own /proc, opened before any setns: a joined mount namespace cannot redirect it.
+	 * Should the open fail, the child reads EOF on its go-pipe and exits. */
+	int fd = proc_open_write(path, 1);
+	ssize_t k = write(fd, data, strlen(data));
 	if (k != (ssize_t)strlen(data)) {
 		int e = k < 0 ? errno : EIO;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		fail(e, "%s \"%s\"", fd < 0 ? "open" : "write", path);
+		fail(e, "write \"%s\"", path);
 	}
 	close(fd);
 }
@@ -151,9 +154,18 @@ OP(clone)
 	int go[2];
 	TRY(pipe2(go, O_CLOEXEC), "pipe2");
 	/* a raw clone without a stack has fork semantics, plus namespace flags (CLONE_NEWUSER wants one thread) */
+	/* The parent stage is not dumpable (hardening.c), nor is the child it clones; an unprivileged parent can only
+	 * write the child's id maps while the child is dumpable, so then the child is made so until its maps are in. */
+	int unprivileged_maps = *w[2] && geteuid() != 0;
+	if (unprivileged_maps)
+		TRY(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl PR_SET_DUMPABLE 1");
 	pid_t pid = (pid_t)TRY(do_clone(flags), clone_cgroup_fd < 0 ? "clone" : "clone3 CLONE_INTO_CGROUP");
+	if (unprivileged_maps && pid != 0)
+		TRY(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl PR_SET_DUMPABLE 0");
 	if (pid == 0 && clone_cgroup_fd >= 0)
 		close(clone_cgroup_fd);
+	if (pid == 0)
+		close_host_proc();
 	if (pid == 0) {
 		char b;
 		ssize_t k;
@@ -163,6 +175,8 @@ OP(clone)
 		if (k != 1)
 			_exit(1); /* P failed and has reported it */
 		close(go[0]);
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			fail(errno, "prctl PR_SET_DUMPABLE 0");
 		return;
 	}
 	close(go[0]);

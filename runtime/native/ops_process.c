@@ -187,9 +187,10 @@ OP(domainname)
 	TRY(setdomainname(w[1], strlen(w[1])), "setdomainname \"%s\"", w[1]);
 }
 
+/* Files under /proc (sysctls, oom_score_adj) must land on the container's real procfs (CVE-2019-16884 class). */
 OP(write)
 {
-	int fd = TRY(open(w[1], O_WRONLY | O_CLOEXEC), "open \"%s\"", w[1]);
+	int fd = !strncmp(w[1], "/proc/", 6) ? proc_open_write(w[1], 0) : TRY(open(w[1], O_WRONLY | O_CLOEXEC), "open \"%s\"", w[1]);
 	TRY(write_all(fd, w[2], strlen(w[2])), "write \"%s\"", w[1]);
 	TRY(close(fd), "close \"%s\"", w[1]);
 }
@@ -205,7 +206,8 @@ OP(console)
 	TRY(unlockpt(m), "unlockpt \"/dev/ptmx\"");
 	TRY(ioctl(m, TIOCGPTN, &ptn), "ioctl TIOCGPTN \"/dev/ptmx\"");
 	snprintf(pts, sizeof pts, "/dev/pts/%u", ptn);
-	int s = TRY(open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC), "open \"%s\"", pts);
+	/* the peer of this very master, not whatever "/dev/pts/N" names in the container (CVE-2025-52565 class) */
+	int s = TRY(ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC), "ioctl TIOCGPTPEER \"%s\"", pts);
 	if (ws.ws_row || ws.ws_col)
 		TRY(ioctl(s, TIOCSWINSZ, &ws), "ioctl TIOCSWINSZ \"%s\"", pts);
 	send_fd(console_fd, m, "/dev/ptmx");
@@ -217,6 +219,14 @@ OP(console)
 	if (s > 2)
 		close(s);
 	TRY(ioctl(0, TIOCSCTTY, 0), "ioctl TIOCSCTTY \"%s\"", pts);
+}
+
+/* After console: fd 0 is the pty; create's plan binds it over /dev/console (exec's does not). */
+OP(bind_console)
+{
+	if (!isatty(0))
+		fail(ENOTTY, "bind_console without a console on fd 0");
+	bind_console(0);
 }
 
 OP(rlimit)
@@ -231,16 +241,41 @@ OP(umask)
 	umask((mode_t)num(w[1], 0777));
 }
 
-/* CVE-2024-21626: a cwd reached through an fd (/proc/self/fd/N) can lie outside the container's root. After
- * chdir the kernel must be able to name the cwd from the root: getcwd fails with ENOENT, or prefixes
- * "(unreachable)", when it is not below it. */
+/*
+ * CVE-2024-21626: a cwd reached through an fd (/proc/self/fd/N) can lie outside the container's root. After chdir,
+ * walking ".." up from the cwd must meet the root: a directory outside it only leads to the top of the mount tree
+ * (where ".." is itself). Not getcwd(2): a seccomp profile loaded before this step may deny it (runtime-tools'
+ * linux_seccomp does), and its answer then says nothing about where the cwd is.
+ */
+static int cwd_below_root(void)
+{
+	struct stat root, cur, up;
+	if (stat("/", &root) < 0)
+		return -1;
+	int fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (int depth = 0; fd >= 0 && depth < PATH_MAX / 2; depth++) {
+		if (fstat(fd, &cur) < 0)
+			break;
+		if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino)
+			return close(fd), 1;
+		int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = parent;
+		if (fd >= 0 && fstat(fd, &up) == 0 && up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
+			return close(fd), 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return errno ? -1 : 0;
+}
+
 OP(chdir)
 {
-	char buf[PATH_MAX];
 	TRY(chdir(w[1]), "chdir \"%s\"", w[1]);
 	errno = 0;
-	if (!getcwd(buf, sizeof buf) || buf[0] != '/')
-		fail(errno && errno != ERANGE ? errno : EPERM, "cwd \"%s\" is outside the container's root", w[1]);
+	int below = cwd_below_root();
+	if (below <= 0)
+		fail(below < 0 && errno ? errno : EPERM, "cwd \"%s\" is outside the container's root", w[1]);
 }
 
 OP(keepcaps)

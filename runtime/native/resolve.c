@@ -122,6 +122,8 @@ int resolve_in(const char *scope, const char *path, enum create create)
 			fail(EBADF, "no rootfs op before rootfs path \"%s\"", path);
 		root = TRY(fcntl(rootfd, F_DUPFD_CLOEXEC, 0), "dup rootfs fd");
 	} else if (!strcmp(scope, "host") || !strcmp(scope, "container")) {
+		if (!strcmp(scope, "container"))
+			require_container_proc(); /* the fd found here is named through it (fdpath) */
 		root = TRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open \"/\"");
 	} else {
 		fail(EINVAL, "unknown scope \"%s\"", scope);
@@ -153,10 +155,13 @@ int parent_in_rootfs(const char *path, char *base)
 	return fd;
 }
 
-/* mount(2) takes paths, so a resolved fd is passed as its magic link. */
+/* mount(2) takes paths, so a resolved fd is passed as its magic link. Two buffers in turn: a bind mount names
+ * both its source and its target this way. */
 const char *fdpath(int fd)
 {
-	static char p[32];
-	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-	return p;
+	static char p[2][32];
+	static int k;
+	k ^= 1;
+	snprintf(p[k], sizeof p[k], "/proc/self/fd/%d", fd);
+	return p[k];
 }

@@ -46,7 +46,8 @@
  * proto.c the sync socket's framing and the failure reports (fail, TRY); resolve.c paths inside a root; the ops
  * are in ops_parent.c (before and at clone), ops_fs.c (the rootfs and mounts), ops_process.c (ids, hooks,
  * console, limits, capabilities, seccomp, exec) and ops_sched.c (scheduling, personality, memory policy, LSM
- * labels, resctrl). tsrun-init.h declares what they share.
+ * labels, resctrl); hardening.c holds the defences against the known runc escapes (a sealed memfd copy of this
+ * binary, checked procfs writes, checked /dev/null and /dev/console). tsrun-init.h declares what they share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -94,7 +95,7 @@ static const struct {
 	{ "nnp", op_nnp, 1, 1 }, { "seccomp", op_seccomp, 3, 3 },
 	{ "lookpath", op_lookpath, 3, 3 }, { "ready", op_ready, 1, 1 },
 	{ "fifo_wait", op_fifo_wait, 1, 1 }, { "cloexec_from", op_cloexec_from, 2, 2 },
-	{ "exec", op_exec, 2, -1 },
+	{ "exec", op_exec, 2, -1 }, { "bind_console", op_bind_console, 1, 1 },
 	{ "join_resctrl", op_join_resctrl, 2, 2 }, { "affinity", op_affinity, 2, -1 },
 	{ "sched", op_sched, 8, 8 }, { "ioprio", op_ioprio, 2, 2 },
 	{ "personality", op_personality, 2, 2 }, { "mempolicy", op_mempolicy, 2, -1 },
@@ -124,6 +125,7 @@ static void read_plan(void)
 
 int main(int argc, char **argv)
 {
+	harden_self(argv); /* re-executes from a sealed memfd copy the first time (CVE-2019-5736) */
 	char *end = NULL;
 	long fd = argc == 2 ? strtol(argv[1], &end, 10) : -1;
 	if (argc != 2 || !*argv[1] || *end || fd < 3 || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0) {
@@ -133,6 +135,7 @@ int main(int argc, char **argv)
 	syncfd = (int)fd;
 	fcntl(syncfd, F_SETFD, FD_CLOEXEC); /* our channel alone: never leak it into hooks or the container */
 	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_sigpipe);
+	open_host_proc(); /* before any op joins another mount namespace */
 	read_plan();
 	for (cur = 0; cur < nops; cur++)
 		table[ops[cur].kind].run(ops[cur].w, ops[cur].n);

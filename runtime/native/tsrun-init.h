@@ -42,6 +42,17 @@ int resolve_in(const char *scope, const char *path, enum create create);
 int parent_in_rootfs(const char *path, char *base);
 const char *fdpath(int fd);
 
+/* ---- hardening.c: defences against the known runc escapes ---- */
+
+void harden_self(char **argv);
+void open_host_proc(void);
+void close_host_proc(void);
+void require_container_proc(void);
+int proc_open_write(const char *path, int host);
+int open_no_symlinks(const char *path, int flags);
+int open_dev_null(const char *masking);
+void bind_console(int pty);
+
 /* ---- the ops: each runs with the n words of its message, w[0] its name ---- */
 
 #define OP(name) void op_##name(char **w __attribute__((unused)), int n __attribute__((unused)))
@@ -57,6 +68,7 @@ OP(pivot_root); OP(chroot); OP(chroot_only); OP(mask); OP(readonly);
 OP(unshare); OP(setresgid); OP(setresuid); OP(setsid); OP(keyring); OP(sync); OP(hook); OP(hostname); OP(domainname);
 OP(write); OP(console); OP(rlimit); OP(umask); OP(chdir); OP(keepcaps); OP(capbset); OP(setgroups); OP(capset);
 OP(ambient); OP(nnp); OP(seccomp); OP(lookpath); OP(ready); OP(fifo_wait); OP(cloexec_from); OP(exec);
+OP(bind_console);
 
 /* ops_sched.c */
 OP(join_resctrl); OP(affinity); OP(sched); OP(ioprio); OP(personality); OP(mempolicy); OP(lsm_exec);

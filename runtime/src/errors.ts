@@ -17,7 +17,8 @@ export class TsrunError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // One line, whatever a config value embedded in the message holds (a path with a newline, found by fuzzing).
+    super(message.replace(/[\n\r]/g, (c) => (c === '\n' ? '\\n' : '\\r')), options);
   }
 }
 

@@ -173,7 +173,7 @@ describe('spec 1.3 fields: features', { skip: needRoot }, () => {
 function nativeError(ops: Op[]): string {
   const stage = spawnInit(0);
   try {
-    stage.run({ ops, extraFds: 0 }, { onPid: () => {}, onSync: () => '', onSeccomp: () => {} });
+    stage.run({ ops, extraFds: 0 }, { onPid: () => {}, onSync: () => '' });
   } catch (e) {
     return (e as Error).message;
   } finally {

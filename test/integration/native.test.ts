@@ -185,12 +185,12 @@ describe('tsrun-init containers', { skip: notRoot }, () => {
 
   test('chdir refuses a cwd outside the root reached through an fd (CVE-2024-21626)', async () => {
     const { dir, rootfs } = makeRootfs();
-    // fifo_open keeps an O_PATH fd to any path: here a host directory, like the fd runc once leaked (fd 4: after
-    // stdio and the sync socket)
-    const plan: Op[] = [{ op: 'fifo_open', path: dir }, cloneOp(NS), ...enterRootfs(rootfs), { op: 'pivot_root' }, { op: 'chdir', path: '/proc/self/fd/4' }, sh('pwd')];
+    // fifo_open keeps an O_PATH fd to any path: here a host directory, like the fd runc once leaked (fd 5: after
+    // stdio, the sync socket and the runtime's /proc handle)
+    const plan: Op[] = [{ op: 'fifo_open', path: dir }, cloneOp(NS), ...enterRootfs(rootfs), { op: 'pivot_root' }, { op: 'chdir', path: '/proc/self/fd/5' }, sh('pwd')];
     const r = run(plan);
     await expectPid(r);
-    assert.deepEqual(await r.next(), ['error', '7', String(errno.ENOENT), 'cwd "/proc/self/fd/4" is outside the container\'s root']);
+    assert.deepEqual(await r.next(), ['error', '7', String(errno.EPERM), 'cwd "/proc/self/fd/5" is outside the container\'s root']);
     assert.equal((await r.output()).stdout, '', 'the program never ran');
   });
 

@@ -32,7 +32,7 @@ describe('toPlan', () => {
       'cgroup namespace', 'become root in the user namespace', 'new session and no umask', 'network devices', 'session keyring', 'prepare root', 'mounts', 'devices',
       'prestart and createRuntime hooks (runtime namespace)', 'createContainer hooks', 'change root',
       'root propagation and read-only root', 'hostname', 'sysctl', 'read-only and masked paths', 'oom score', 'console',
-      'rlimits', 'umask', 'working directory', 'scheduler, I/O priority, personality and memory policy', 'LSM labels for exec',
+      'console device', 'rlimits', 'umask', 'working directory', 'scheduler, I/O priority, personality and memory policy', 'LSM labels for exec',
       'seccomp (without no_new_privs)', 'user and capabilities', 'find the executable',
       'seccomp with a listener (with no_new_privs)', 'report ready and wait for start', 'startContainer hooks', 'no new privileges',
       'seccomp (with no_new_privs)', 'close inherited fds', 'exec',

@@ -117,7 +117,7 @@ export const STEPS: readonly Step[] = [
   },
   {
     name: 'mounts',
-    ops: (s, o, c) => labelMounts(planMounts(s.mounts ?? [], { bundle: o.bundle, userns: c.userns, cgroupns: c.newNs.has('cgroup'), cgroupMode: o.cgroupMode, hierarchies: o.hierarchies }), s.linux?.mountLabel),
+    ops: (s, o, c) => labelMounts(planMounts(s.mounts ?? [], { bundle: o.bundle, rootfs: o.rootfs, userns: c.userns, cgroupns: c.newNs.has('cgroup'), cgroupMode: o.cgroupMode, hierarchies: o.hierarchies }), s.linux?.mountLabel),
   },
   {
     name: 'devices',
@@ -178,6 +178,9 @@ export const STEPS: readonly Step[] = [
       return [{ op: 'console', rows: size?.height ?? 0, cols: size?.width ?? 0 }];
     },
   },
+  // config-linux.md: the pty is bound over /dev/console. Not for exec (it picks steps by name), and not without a
+  // mount namespace of the container's own, where the bind would land in the runtime's namespace.
+  { name: 'console device', ops: (s, _o, c) => (proc(s).terminal && c.mountns ? [{ op: 'bind_console' }] : []) },
   { name: 'rlimits', ops: (s) => planRlimits(proc(s).rlimits) },
   { name: 'umask', ops: (s) => [{ op: 'umask', mask: proc(s).user.umask ?? 0o022 }] },
   // Before any filter is loaded: the check that follows chdir (CVE-2024-21626) needs getcwd, which a profile may deny

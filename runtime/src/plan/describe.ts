@@ -21,6 +21,7 @@ export function describeOp(o: Op): string {
     case 'chdir': return `chdir to ${o.path} (process.cwd)`;
     case 'lookpath': return `find ${o.file}`;
     case 'exec': return `exec ${o.args[0] ?? ''}`;
+    case 'bind_console': return 'bind the console over /dev/console';
     case 'mask': return `mask ${o.path}`;
     case 'readonly': return `make ${o.path} read-only`;
     case 'hostname': return `set hostname ${o.name}`;

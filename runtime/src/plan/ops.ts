@@ -68,6 +68,8 @@ export type Op =
   | { op: 'domainname'; name: string }
   | { op: 'write'; path: string; data: string }
   | { op: 'console'; rows: number; cols: number }
+  // After `console` (fd 0 is the pty): bind it over /dev/console, checked to be a plain file or device first.
+  | { op: 'bind_console' }
   | { op: 'rlimit'; resource: number; name: string; soft: string; hard: string }
   | { op: 'umask'; mask: number }
   | { op: 'chdir'; path: string }
@@ -134,6 +136,7 @@ export function opWords(o: Op): string[] {
     case 'domainname': return [o.op, o.name];
     case 'write': return [o.op, o.path, o.data];
     case 'console': return [o.op, String(o.rows), String(o.cols)];
+    case 'bind_console': return [o.op];
     case 'rlimit': return [o.op, String(o.resource), o.soft, o.hard];
     case 'umask': return [o.op, String(o.mask)];
     case 'chdir': return [o.op, o.path];

@@ -33,8 +33,9 @@ export interface InitHandlers {
   onPid(pid: number): void;
   /** Runs what the named sync point needs (hooks) and returns the state JSON for in-container hooks. */
   onSync(name: string, pid: number): string;
-  /** Passes the seccomp listener fd of the process to the seccomp agent (linux.seccomp.listenerPath). */
-  onSeccomp(fd: number, pid: number): void;
+  /** Passes the seccomp listener fd of the process to the seccomp agent (linux.seccomp.listenerPath); only plans
+   * with a listener need it. */
+  onSeccomp?(fd: number, pid: number): void;
 }
 
 export class InitError extends TsrunError {
@@ -159,6 +160,7 @@ function drive(fd: number, plan: Plan, h: InitHandlers): InitResult {
             const listener = fds.shift();
             if (pid === undefined || listener === undefined) return fail('native stage: seccomp listener message without pid or fd');
             try {
+              if (!h.onSeccomp) throw new Error('native stage: seccomp listener fd sent, but the caller has no listener');
               h.onSeccomp(listener, pid);
             } catch (e) {
               send(fd, encodeWords(['abort']));

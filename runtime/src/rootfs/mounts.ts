@@ -5,6 +5,7 @@ import type { Mount } from '../config/spec.js';
 import type { Create, Op } from '../plan/ops.js';
 import { TsrunError } from '../errors.js';
 import { MS, parseMountOptions } from './mount-options.js';
+import { resolveInRoot } from './resolve.js';
 
 /** A cgroup hierarchy as the container sees it: its name under the cgroup mount and the container's host dir. */
 export interface CgroupHierarchy {
@@ -27,6 +28,8 @@ export interface MountContext {
   /** The host's layout: v2 means one unified hierarchy mounted directly at the cgroup mount. */
   cgroupMode: 'v1' | 'v2';
   hierarchies: CgroupHierarchy[];
+  /** The rootfs on the host, to read the mode of a directory a tmpfs will cover. */
+  rootfs?: string;
 }
 
 const PROPAGATION_MASK = MS.SHARED | MS.SLAVE | MS.PRIVATE | MS.UNBINDABLE;
@@ -48,6 +51,20 @@ function bindSource(m: Mount, ctx: MountContext, i: number): { source: string; c
     throw new TsrunError('invalid_config', `${where(i)}.source: ${source}: ${code === 'ENOENT' ? 'no such file or directory' : code}`);
   }
   return { source, create: st.isDirectory() ? 'dir' : 'file' };
+}
+
+/**
+ * A tmpfs over an existing directory keeps that directory's mode (runc chmods it; a tmpfs root is 1777 otherwise),
+ * unless the options name a mode. Read at plan time: the mode of the image's directory is data, not a path to trust.
+ */
+function coveredDirMode(ctx: MountContext, target: string): number | undefined {
+  if (!ctx.rootfs) return undefined;
+  try {
+    const st = fs.statSync(resolveInRoot(ctx.rootfs, target));
+    return st.isDirectory() ? st.mode & 0o7777 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Ops for one mount; `flags` hold everything but propagation, which always needs separate calls. */
@@ -73,7 +90,9 @@ function mountOps(m: Mount, ctx: MountContext, i: number): Op[] {
     // tmpcopyup: keep the directory before the tmpfs covers it; a read-only tmpfs is made so after the copy, as runc does.
     if (copyup) ops.push({ op: 'copyup_open', target });
     const mountFlags = flags & ~MS.REMOUNT & ~(copyup ? MS.RDONLY : 0);
-    ops.push({ op: 'mount', scope: 'rootfs', source: m.source ?? type, target, fstype: type, flags: mountFlags, data: data.join(','), create: 'dir' });
+    const mode = type === 'tmpfs' && !data.some((d) => d.startsWith('mode=')) ? coveredDirMode(ctx, target) : undefined;
+    const all = mode === undefined ? data : [...data, `mode=${mode.toString(8).padStart(4, '0')}`];
+    ops.push({ op: 'mount', scope: 'rootfs', source: m.source ?? type, target, fstype: type, flags: mountFlags, data: all.join(','), create: 'dir' });
   }
   for (const p of propagation) {
     ops.push({ op: 'mount', scope: 'rootfs', source: '', target, fstype: '', flags: p & (PROPAGATION_MASK | MS.REC), data: '', create: 'none' });
