@@ -6,7 +6,7 @@ import type { Stdio } from './api.js';
 import { Status, Topic } from './api.js';
 import type { OpenProcessIO } from './io/types.js';
 import type { Journal } from './journal.js';
-import { type MemoryCgroup, memoryCgroup, watchOom } from './oom.js';
+import { type MemoryCgroup, memoryCgroup, oomKills, watchOom } from './oom.js';
 import { type Exit, type Proc, Processes, newProc } from './processes.js';
 import { exists, invalid, precondition } from './rpc/codes.js';
 import type { Runtime } from './runtime.js';
@@ -35,6 +35,8 @@ export class Task {
   deleted = false;
   oomKilled = false;
   private stopOom: (() => void) | undefined;
+  private memory: MemoryCgroup | undefined;
+  private oomsPublished = 0;
 
   constructor(
     readonly o: TaskOptions,
@@ -78,16 +80,24 @@ export class Task {
   }
 
   private watchOom(pid: number): void {
-    let cg: MemoryCgroup | undefined;
     try {
-      cg = memoryCgroup(pid);
-      if (cg) this.stopOom = watchOom(cg, this.sys, () => this.oom(), this.log);
+      this.memory = memoryCgroup(pid);
+      if (this.memory) this.stopOom = watchOom(this.memory, this.sys, () => this.checkOom(true), this.log);
     } catch (e) {
-      this.log(`no OOM notification for ${cg?.dir ?? `pid ${pid}`}: ${(e as Error).message}`);
+      this.log(`no OOM notification for ${this.memory?.dir ?? `pid ${pid}`}: ${(e as Error).message}`);
     }
   }
 
-  private oom(): void {
+  /**
+   * Publishes /tasks/oom once per new OOM kill the cgroup counts. Called by the watch (`notified`: publish even
+   * where the kernel keeps no count) and before the init's exit is recorded, so that the OOM event comes first
+   * even when the exit is reaped before the notification is read.
+   */
+  private checkOom(notified: boolean): void {
+    if (!this.memory) return;
+    const n = oomKills(this.memory);
+    if (n === undefined || n === 0 ? !notified : n <= this.oomsPublished) return;
+    this.oomsPublished = n || this.oomsPublished + 1;
     this.oomKilled = true;
     this.journal.record({ topic: Topic.oom });
   }
@@ -168,6 +178,7 @@ export class Task {
       await Promise.race([p.io.drained(), new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]).catch((err: Error) => this.log(`drain of ${p.execId || 'init'}: ${err.message}`));
       clearTimeout(timer);
     }
+    if (!p.execId) this.checkOom(false);
     this.journal.record({ topic: Topic.exit, execId: p.execId, pid: p.pid, exitStatus: e.status, exitedAt: e.at });
     p.settle(e);
   }

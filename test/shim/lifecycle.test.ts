@@ -1,0 +1,116 @@
+// A container's whole life through ShimClient, and the errors the API gives for bad requests.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { after, describe, it } from 'node:test';
+import { Status } from '../../shim/src/api.js';
+import { Code } from '../../shim/src/rpc/codes.js';
+import type { ShimCallError } from '../../shim/src/client.js';
+import { alive, needRoot } from '../helpers/bundle.js';
+import { type TestShim, eventsUntil, execSpec, startShim } from './helpers.js';
+
+const code = (e: unknown) => (e as ShimCallError).code;
+
+for (const engine of ['bun', 'node'] as const) {
+  describe(`tsrun-shim lifecycle (${engine})`, { skip: needRoot }, () => {
+    const shims: TestShim[] = [];
+    after(() => shims.forEach((s) => s.stop()));
+    const env = { ...process.env, TSRUN_ENGINE: engine };
+
+    it('create, start, exec, kill, wait, delete: events in order, exit codes recorded', async () => {
+      const s = await startShim('trap "exit 3" TERM; while true; do sleep 0.1; done', undefined, env);
+      shims.push(s);
+      const c = s.client;
+      const hello = await c.connect();
+      assert.equal(hello.shimPid, s.pid);
+      assert.equal(hello.id, s.id);
+      const { pid } = await c.create({ id: s.id, bundle: s.bundle.dir });
+      assert.ok(pid > 0 && alive(pid));
+      assert.equal(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^PPid:\s+(\d+)/m)?.[1], String(s.pid), 'the shim is the init\'s parent');
+      assert.equal((await c.state({ id: s.id })).status, Status.CREATED);
+      assert.equal((await c.start({ id: s.id })).pid, pid);
+      assert.equal((await c.state({ id: s.id })).status, Status.RUNNING);
+
+      await c.exec({ id: s.id, execId: 'e1', spec: execSpec(['sh', '-c', 'exit 5']) });
+      assert.equal((await c.state({ id: s.id, execId: 'e1' })).status, Status.CREATED);
+      const e1 = await c.start({ id: s.id, execId: 'e1' });
+      assert.ok(e1.pid > 0);
+      assert.equal((await c.wait({ id: s.id, execId: 'e1' })).exitStatus, 5);
+      assert.equal((await c.state({ id: s.id, execId: 'e1' })).status, Status.STOPPED);
+      assert.equal((await c.delete({ id: s.id, execId: 'e1' })).exitStatus, 5);
+      await assert.rejects(c.state({ id: s.id, execId: 'e1' }), (e) => code(e) === Code.NotFound);
+
+      const pids = await c.pids(s.id);
+      assert.ok(pids.some((p) => p.pid === pid));
+      const stats = (await c.stats(s.id)) as { data?: { pids?: { current?: number } } };
+      assert.ok(stats && typeof stats === 'object', 'stats JSON');
+
+      await c.pause(s.id);
+      assert.equal((await c.state({ id: s.id })).status, Status.PAUSED);
+      await c.resume(s.id);
+      await c.kill({ id: s.id, signal: 15 });
+      const exit = await c.wait({ id: s.id });
+      assert.equal(exit.exitStatus, 3);
+      assert.ok(exit.exitedAt > 0n);
+      const del = await c.delete({ id: s.id });
+      assert.equal(del.exitStatus, 3);
+      assert.equal(del.pid, pid);
+
+      const events = await eventsUntil(c, (e) => e.topic === '/tasks/delete');
+      assert.deepEqual(
+        events.map((e) => `${e.topic}${e.execId ? `:${e.execId}` : ''}`),
+        ['/tasks/create', '/tasks/start', '/tasks/exec-added:e1', '/tasks/exec-started:e1', '/tasks/exit:e1', '/tasks/paused', '/tasks/resumed', '/tasks/exit', '/tasks/delete'],
+      );
+      assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => BigInt(i + 1)));
+      assert.equal(events.find((e) => e.topic === '/tasks/exit' && !e.execId)?.exitStatus, 3);
+
+      await c.shutdown({ id: s.id });
+      for (let i = 0; i < 100 && alive(s.pid); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(!alive(s.pid), 'the shim exits after Shutdown');
+      assert.ok(!fs.existsSync(s.stateDir) && !fs.existsSync(`${s.bundle.dir}/shim.address`), 'a clean shutdown leaves nothing');
+    });
+
+    it('bad requests: a clear error, and the shim goes on serving', async () => {
+      const s = await startShim('exit 0', undefined, env);
+      shims.push(s);
+      const c = s.client;
+      await assert.rejects(c.start({ id: s.id }), (e) => code(e) === Code.NotFound);
+      await assert.rejects(c.create({ id: 'other', bundle: s.bundle.dir }), (e) => code(e) === Code.InvalidArgument && /other/.test((e as Error).message));
+      await c.create({ id: s.id, bundle: s.bundle.dir });
+      await assert.rejects(c.create({ id: s.id, bundle: s.bundle.dir }), (e) => code(e) === Code.AlreadyExists);
+      await c.start({ id: s.id });
+      await assert.rejects(c.start({ id: s.id }), (e) => code(e) === Code.FailedPrecondition, 'a second start');
+      await c.wait({ id: s.id });
+      await assert.rejects(c.kill({ id: s.id, signal: 9 }), (e) => code(e) === Code.FailedPrecondition && /finished/.test((e as Error).message), 'kill of an exited init');
+      await assert.rejects(c.kill({ id: s.id, execId: 'nope', signal: 9 }), (e) => code(e) === Code.NotFound && /nope/.test((e as Error).message));
+      await assert.rejects(c.wait({ id: s.id, execId: 'nope' }), (e) => code(e) === Code.NotFound);
+      await assert.rejects(c.exec({ id: s.id, execId: '../x', spec: execSpec(['true']) }), (e) => code(e) === Code.InvalidArgument);
+      await assert.rejects(c.kill({ id: s.id, signal: 99 }), (e) => code(e) === Code.InvalidArgument);
+
+      // Garbage on a connection of its own: an error response on stream 0, then that connection is closed.
+      const reply = await new Promise<Buffer>((resolve, reject) => {
+        const sock = net.createConnection(s.address);
+        const got: Buffer[] = [];
+        sock.on('connect', () => sock.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')));
+        sock.on('data', (d) => got.push(d));
+        sock.on('close', () => resolve(Buffer.concat(got)));
+        sock.on('error', reject);
+      });
+      assert.ok(reply.length > 10, 'an error response came back');
+      assert.equal(reply.readUInt32BE(4), 0, 'on stream 0');
+      assert.equal(reply[8], 2, 'a Response frame');
+      // The first connection and new ones still work.
+      assert.equal((await c.state({ id: s.id })).status, Status.STOPPED);
+      assert.equal((await c.delete({ id: s.id })).exitStatus, 0);
+    });
+
+    it('a runtime failure comes back with the runtime\'s own message', async () => {
+      const s = await startShim('true', (spec) => {
+        if (spec.process) spec.process.args = ['/no/such/program'];
+      }, env);
+      shims.push(s);
+      await assert.rejects(s.client.create({ id: s.id, bundle: s.bundle.dir }), (e) => code(e) === Code.Unknown && /\/no\/such\/program/.test((e as Error).message));
+      await assert.rejects(s.client.state({ id: s.id }), (e) => code(e) === Code.NotFound, 'a failed create leaves no container');
+    });
+  });
+}
