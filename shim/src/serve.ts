@@ -10,7 +10,7 @@ import { Reaper } from './reaper.js';
 import { serve } from './rpc/server.js';
 import { Runtime } from './runtime.js';
 import { handlers } from './service.js';
-import { sys } from './sys.js';
+import { loadSys } from './sys.js';
 import { Task } from './task.js';
 
 export const VERSION = '0.1.0';
@@ -42,6 +42,7 @@ export async function runShim(o: ShimOptions, openIO: OpenProcessIO, ready: (add
   const f = files(o);
   if (Buffer.byteLength(f.socket) > 107) throw new Error(`${f.socket}: too long for a unix socket address (107 bytes at most): use a shorter --state-dir`);
   fs.mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  const sys = await loadSys();
   sys.setChildSubreaper();
   const journal = new Journal(f.journal, { namespace: o.namespace, containerId: o.id });
   let task: Task | undefined;
