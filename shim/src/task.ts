@@ -36,6 +36,8 @@ export class Task {
   oomKilled = false;
   private stopOom: (() => void) | undefined;
   private memory: MemoryCgroup | undefined;
+  /** Without a pid namespace of its own, the container's other processes outlive its init unless killed. */
+  private sharedPidNs = false;
   private oomsPublished = 0;
 
   constructor(
@@ -72,6 +74,7 @@ export class Task {
       p.io?.close();
       throw e;
     }
+    this.sharedPidNs = !hasPidNs(bundle);
     const early = this.procs.register(p, readPid(pidFile));
     this.journal.record({ topic: Topic.create, pid: p.pid });
     this.watchOom(p.pid);
@@ -173,6 +176,8 @@ export class Task {
     if (p.exit) return;
     p.exit = e;
     p.status = Status.STOPPED;
+    // As containerd's shim: when the init of a container in the host's pid namespace exits, the rest goes too.
+    if (!p.execId && this.sharedPidNs) await this.runtime.run(['kill', '--all', this.o.id, '9']).catch((err: Error) => this.log(err.message));
     if (p.io) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([p.io.drained(), new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]).catch((err: Error) => this.log(`drain of ${p.execId || 'init'}: ${err.message}`));
@@ -236,6 +241,15 @@ export class Task {
 
 export function statusName(s: number): string {
   return (Object.entries(Status).find(([, v]) => v === s)?.[0] ?? 'unknown').toLowerCase();
+}
+
+function hasPidNs(bundle: string): boolean {
+  try {
+    const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { linux?: { namespaces?: { type?: string }[] } };
+    return (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid');
+  } catch {
+    return true;
+  }
 }
 
 function readPid(file: string): number {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Status } from '../../shim/src/api.js';
 import { ShimClient } from '../../shim/src/client.js';
 import { alive, needRoot, procCgroups, rt, tsrunRuntime } from '../helpers/bundle.js';
-import { type TestShim, eventsUntil, execSpec, startShim } from './helpers.js';
+import { type TestShim, eventsUntil, execSpec, startShim, zombiesOf } from './helpers.js';
 
 const SUBSCRIBER = fileURLToPath(new URL('./subscriber.js', import.meta.url));
 
@@ -85,5 +85,22 @@ describe('tsrun-shim survival', { skip: needRoot }, () => {
     for (const d of cgroups) assert.ok(!fs.existsSync(d), `${d} removed`);
     assert.equal(rt(tsrunRuntime(s.runtimeRoot), ['list', '-q']).out.trim(), '', 'the runtime knows no container');
     assert.ok(!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(s.bundle.dir), 'no mounts left');
+  });
+
+  it('without a pid namespace, the init\'s exit takes the container\'s other processes along, and they are reaped', async () => {
+    const s = await startShim('sleep 1000 & sleep 1000 & exec sleep 1001', (spec) => {
+      if (spec.linux) spec.linux.namespaces = (spec.linux.namespaces ?? []).filter((n) => n.type !== 'pid');
+      if (spec.process) spec.process.terminal = false;
+    });
+    shims.push(s);
+    const { pid } = await s.client.create({ id: s.id, bundle: s.bundle.dir });
+    await s.client.start({ id: s.id });
+    await until('the background sleeps', async () => (await s.client.pids(s.id)).length === 3);
+    const others = (await s.client.pids(s.id)).map((p) => p.pid).filter((p) => p !== pid);
+    process.kill(pid, 'SIGKILL');
+    assert.equal((await s.client.wait({ id: s.id })).exitStatus, 137);
+    await until('the other processes to be gone', () => others.every((p) => !fs.existsSync(`/proc/${p}`)));
+    assert.deepEqual(zombiesOf(s.pid), []);
+    await s.client.delete({ id: s.id });
   });
 });
