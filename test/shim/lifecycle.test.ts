@@ -1,13 +1,16 @@
 // A container's whole life through ShimClient, and the errors the API gives for bad requests.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Status } from '../../shim/src/api.js';
 import { Code } from '../../shim/src/rpc/codes.js';
 import type { ShimCallError } from '../../shim/src/client.js';
 import { alive, needRoot } from '../helpers/bundle.js';
-import { type TestShim, eventsUntil, execSpec, startShim } from './helpers.js';
+import { SHIM, type TestShim, eventsUntil, execSpec, startShim } from './helpers.js';
 
 const code = (e: unknown) => (e as ShimCallError).code;
 
@@ -114,3 +117,22 @@ for (const engine of ['bun', 'node'] as const) {
     });
   });
 }
+
+describe('tsrun-shim start: bad input', () => {
+  it('a missing bundle, an unknown flag, a bad id: a one-line error, a non-zero exit, nothing left behind', () => {
+    const state = path.join(os.tmpdir(), `tsrun-shim-bad-${process.pid}`);
+    const cases: [string[], RegExp][] = [
+      [['--id', 'x', '--bundle', '/nonexistent', '--namespace', 'n', '--state-dir', state], /--bundle \/nonexistent: no such directory/],
+      [['--id', 'x', '--bundle', os.tmpdir(), '--namespace', 'n', '--state-dir', state, '--bogus'], /Unknown option '--bogus'/],
+      [['--id', 'a/b', '--bundle', os.tmpdir(), '--namespace', 'n', '--state-dir', state], /--id "a\/b"/],
+      [['--bundle', os.tmpdir(), '--namespace', 'n', '--state-dir', state], /--id is required/],
+    ];
+    for (const [args, why] of cases) {
+      const r = spawnSync(SHIM, ['start', ...args], { encoding: 'utf8' });
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.match(r.stderr.split('\n')[0] ?? '', why);
+      assert.equal(r.stdout, '');
+      assert.ok(!fs.existsSync(state), `no state dir after ${args.join(' ')}`);
+    }
+  });
+});
