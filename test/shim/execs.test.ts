@@ -41,10 +41,11 @@ describe('tsrun-shim under many execs', { skip: needRoot }, () => {
     const mem1 = memory(s.pid);
     assert.deepEqual(zombiesOf(s.pid), [], 'no zombie children of the shim');
     assert.ok(fds1 <= fds0 + 2, `fds: ${fds0} after warm-up, ${fds1} after ${TOTAL}`);
-    // A leak of even 1 kB per exec would show as 900 kB; the engine's heap breathes by a few MB.
+    // The engine's heap breathes by a few MB (JIT tiers, GC timing); a leak of 10 kB per exec would show as 9 MB.
     assert.ok(mem1.rss - mem0.rss < 8 * 1024, `VmRSS: ${mem0.rss} kB after warm-up, ${mem1.rss} kB after ${TOTAL}`);
-    assert.ok(mem1.pss - mem0.pss < 8 * 1024, `Pss: ${mem0.pss} kB after warm-up, ${mem1.pss} kB after ${TOTAL}`);
-    console.log(`fds ${fds0} -> ${fds1}, VmRSS ${mem0.rss} -> ${mem1.rss} kB, Pss ${mem0.pss} -> ${mem1.pss} kB`);
+    assert.ok(mem1.anon - mem0.anon < 8 * 1024, `RssAnon: ${mem0.anon} kB after warm-up, ${mem1.anon} kB after ${TOTAL}`);
+    // Pss also moves with the tsrun processes (same engine binary) that happen to run at each reading: reported only.
+    console.log(`fds ${fds0} -> ${fds1}, VmRSS ${mem0.rss} -> ${mem1.rss} kB, RssAnon ${mem0.anon} -> ${mem1.anon} kB, Pss ${mem0.pss} -> ${mem1.pss} kB`);
     const pids = await c.pids(s.id);
     assert.equal(pids.length, 1, 'only the init is left in the container');
     await c.kill({ id: s.id, signal: 9 });

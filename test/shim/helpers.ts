@@ -100,9 +100,13 @@ export function fdCount(pid: number): number {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
 }
 
-/** Pss and VmRSS of a process in kB. */
-export function memory(pid: number): { pss: number; rss: number } {
+/**
+ * Memory of a process in kB: Pss (its share of what it maps; moves when other processes start or stop sharing the
+ * engine's pages), VmRSS, and RssAnon (its heap and stacks, which only it changes).
+ */
+export function memory(pid: number): { pss: number; rss: number; anon: number } {
   const roll = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { pss: Number(/^Pss:\s+(\d+)/m.exec(roll)?.[1]), rss: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]) };
+  const kb = (re: RegExp, text: string) => Number(re.exec(text)?.[1]);
+  return { pss: kb(/^Pss:\s+(\d+)/m, roll), rss: kb(/^VmRSS:\s+(\d+)/m, status), anon: kb(/^RssAnon:\s+(\d+)/m, status) };
 }
