@@ -78,7 +78,10 @@ export class Task {
     const early = this.procs.register(p, readPid(pidFile));
     this.journal.record({ topic: Topic.create, pid: p.pid });
     this.watchOom(p.pid);
-    if (early) void this.exited(p, early);
+    if (early) {
+      this.log(`init ${p.pid} exited before its pid file was read`);
+      void this.exited(p, early);
+    }
     return p.pid;
   }
 
@@ -157,7 +160,10 @@ export class Task {
       await this.runtime.run(['exec', '--process', this.file(`exec-${p.execId}.json`), '--pid-file', pidFile, '--detach', ...console, this.o.id], { stdio: rs.stdio, env: RUNTIME_ENV });
       await io.started();
       const early = this.procs.register(p, readPid(pidFile));
-      if (early) p.pendingExit = early;
+      if (early) {
+        this.log(`exec ${p.execId} (pid ${p.pid}) exited before its pid file was read`);
+        p.pendingExit = early;
+      }
     } finally {
       fs.rmSync(pidFile, { force: true });
     }

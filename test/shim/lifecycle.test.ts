@@ -107,6 +107,18 @@ for (const engine of ['bun', 'node'] as const) {
       assert.equal((await c.delete({ id: s.id })).exitStatus, 0);
     });
 
+    it('delete of a container that was never started: killed, its exit recorded before the delete', async () => {
+      const s = await startShim('sleep 1000', undefined, env);
+      shims.push(s);
+      const { pid } = await s.client.create({ id: s.id, bundle: s.bundle.dir });
+      const del = await s.client.delete({ id: s.id });
+      assert.equal(del.pid, pid);
+      assert.equal(del.exitStatus, 137);
+      const events = await eventsUntil(s.client, (e) => e.topic === '/tasks/delete');
+      assert.deepEqual(events.map((e) => e.topic), ['/tasks/create', '/tasks/exit', '/tasks/delete']);
+      await assert.rejects(s.client.state({ id: s.id }), (e) => code(e) === Code.NotFound);
+    });
+
     it('a runtime failure comes back with the runtime\'s own message', async () => {
       const s = await startShim('true', (spec) => {
         if (spec.process) spec.process.args = ['/no/such/program'];
