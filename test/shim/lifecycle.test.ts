@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { Status } from '../../shim/src/api.js';
 import { Code } from '../../shim/src/rpc/codes.js';
 import type { ShimCallError } from '../../shim/src/client.js';
-import { alive, needRoot } from '../helpers/bundle.js';
+import { alive, needRoot, procCgroups } from '../helpers/bundle.js';
 import { SHIM, type TestShim, eventsUntil, execSpec, startShim } from './helpers.js';
 
 const code = (e: unknown) => (e as ShimCallError).code;
@@ -48,6 +48,11 @@ for (const engine of ['bun', 'node'] as const) {
       const stats = (await c.stats(s.id)) as { data?: { pids?: { current?: number } } };
       assert.ok(stats && typeof stats === 'object', 'stats JSON');
 
+      await c.update(s.id, { pids: { limit: 77 } });
+      const pidsCgroup = procCgroups(pid).map((l) => l.split(':')).find(([, ctl]) => ctl === 'pids')?.[2];
+      assert.equal(fs.readFileSync(path.join('/sys/fs/cgroup/pids', pidsCgroup ?? '/nonexistent', 'pids.max'), 'utf8').trim(), '77', 'Update reached the cgroup');
+      await assert.rejects(c.update(s.id, { pids: { limit: 'many' } }), (e) => code(e) === Code.Unknown && /pids/.test((e as Error).message), 'the runtime refuses a bad resource');
+
       await c.pause(s.id);
       assert.equal((await c.state({ id: s.id })).status, Status.PAUSED);
       await c.resume(s.id);
@@ -74,20 +79,29 @@ for (const engine of ['bun', 'node'] as const) {
     });
 
     it('bad requests: a clear error, and the shim goes on serving', async () => {
-      const s = await startShim('exit 0', undefined, env);
+      const s = await startShim('sleep 1000', undefined, env);
       shims.push(s);
       const c = s.client;
       await assert.rejects(c.start({ id: s.id }), (e) => code(e) === Code.NotFound);
       await assert.rejects(c.create({ id: 'other', bundle: s.bundle.dir }), (e) => code(e) === Code.InvalidArgument && /other/.test((e as Error).message));
       await c.create({ id: s.id, bundle: s.bundle.dir });
       await assert.rejects(c.create({ id: s.id, bundle: s.bundle.dir }), (e) => code(e) === Code.AlreadyExists);
+      await c.exec({ id: s.id, execId: 'done', spec: execSpec(['true']) });
+      await assert.rejects(c.kill({ id: s.id, execId: 'done', signal: 9 }), (e) => code(e) === Code.FailedPrecondition, 'kill of an exec not started');
+      await assert.rejects(c.exec({ id: s.id, execId: 'done', spec: execSpec(['true']) }), (e) => code(e) === Code.AlreadyExists);
+      await assert.rejects(c.exec({ id: s.id, execId: 'bad', spec: Buffer.from('{"args": []}') }), (e) => code(e) === Code.InvalidArgument && /args/.test((e as Error).message));
+      await assert.rejects(c.exec({ id: s.id, execId: '../x', spec: execSpec(['true']) }), (e) => code(e) === Code.InvalidArgument);
       await c.start({ id: s.id });
       await assert.rejects(c.start({ id: s.id }), (e) => code(e) === Code.FailedPrecondition, 'a second start');
-      await c.wait({ id: s.id });
+      await c.start({ id: s.id, execId: 'done' });
+      assert.equal((await c.wait({ id: s.id, execId: 'done' })).exitStatus, 0);
+      await assert.rejects(c.kill({ id: s.id, execId: 'done', signal: 9 }), (e) => code(e) === Code.FailedPrecondition && /finished/.test((e as Error).message), 'kill of an exited exec');
+      await assert.rejects(c.start({ id: s.id, execId: 'done' }), (e) => code(e) === Code.FailedPrecondition, 'a second start of an exec');
+      await c.kill({ id: s.id, signal: 9 });
+      assert.equal((await c.wait({ id: s.id })).exitStatus, 137);
       await assert.rejects(c.kill({ id: s.id, signal: 9 }), (e) => code(e) === Code.FailedPrecondition && /finished/.test((e as Error).message), 'kill of an exited init');
       await assert.rejects(c.kill({ id: s.id, execId: 'nope', signal: 9 }), (e) => code(e) === Code.NotFound && /nope/.test((e as Error).message));
       await assert.rejects(c.wait({ id: s.id, execId: 'nope' }), (e) => code(e) === Code.NotFound);
-      await assert.rejects(c.exec({ id: s.id, execId: '../x', spec: execSpec(['true']) }), (e) => code(e) === Code.InvalidArgument);
       await assert.rejects(c.kill({ id: s.id, signal: 99 }), (e) => code(e) === Code.InvalidArgument);
 
       // Garbage on a connection of its own: an error response on stream 0, then that connection is closed.
@@ -104,7 +118,7 @@ for (const engine of ['bun', 'node'] as const) {
       assert.equal(reply[8], 2, 'a Response frame');
       // The first connection and new ones still work.
       assert.equal((await c.state({ id: s.id })).status, Status.STOPPED);
-      assert.equal((await c.delete({ id: s.id })).exitStatus, 0);
+      assert.equal((await c.delete({ id: s.id })).exitStatus, 137);
     });
 
     it('delete of a container that was never started: killed, its exit recorded before the delete', async () => {
