@@ -33,6 +33,7 @@ const EXEC_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 export class Task {
   readonly procs = new Processes();
   deleted = false;
+  private deleting = false;
   oomKilled = false;
   private stopOom: (() => void) | undefined;
   private memory: MemoryCgroup | undefined;
@@ -224,6 +225,7 @@ export class Task {
 
   async delete(execId: string): Promise<Exit & { pid: number }> {
     const p = this.procs.get(execId);
+    if (p.starting || this.deleting) throw precondition(`cannot delete ${execId ? `exec "${execId}"` : `container ${this.o.id}`}: it is ${p.starting ? 'starting' : 'being deleted'}`);
     if (execId) {
       if (p.status !== Status.STOPPED && p.status !== Status.CREATED) throw precondition(`cannot delete exec "${execId}": it is ${statusName(p.status)}`);
       this.procs.execs.delete(execId);
@@ -233,8 +235,14 @@ export class Task {
     }
     if (p.status === Status.RUNNING || p.status === Status.PAUSED) throw precondition(`cannot delete container ${this.o.id}: it is ${statusName(p.status)}`);
     const neverStarted = !p.exit;
-    await this.runtime.run(['delete', ...(neverStarted ? ['--force'] : []), this.o.id]);
-    const e = neverStarted ? await p.exited : (p.exit as Exit);
+    this.deleting = true;
+    let e: Exit;
+    try {
+      await this.runtime.run(['delete', ...(neverStarted ? ['--force'] : []), this.o.id]);
+      e = neverStarted ? await p.exited : (p.exit as Exit);
+    } finally {
+      this.deleting = false;
+    }
     this.stopOom?.();
     for (const x of this.procs.all()) x.io?.close();
     this.procs.execs.clear();
