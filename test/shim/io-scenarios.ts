@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openProcessIO, logFiles, readLog } from '../../shim/src/io/index.js';
 import type { ProcessIO, StdioRequest } from '../../shim/src/io/types.js';
+import { TSRUN, makeBundle } from '../helpers/bundle.js';
 
 export const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const req = (r: Partial<StdioRequest> = {}): StdioRequest => ({ stdin: '', stdout: '', stderr: '', terminal: false, openStdin: false, ...r });
@@ -145,5 +146,49 @@ export const scenarios: Record<string, (dir: string) => Promise<Record<string, u
       (e: Error) => errors.push(e.message),
     );
     return { errors, fdsLeft: fds() - before };
+  },
+
+  /** A container with a terminal (tsrun create --console-socket): sized before start, resized while it runs,
+   * stdin written, then close-io: the terminal's EOF character ends `cat`. */
+  async ttyContainer(dir) {
+    const b = makeBundle('stty size; read x; echo "got:$x"; read y; stty size; cat; echo after-eof', (s) => {
+      if (s.process) s.process.terminal = true;
+    });
+    const root = path.join(dir, 'root');
+    const id = `shimio-tty-${process.pid}`;
+    const tsrun = (...args: string[]) => spawnSync(TSRUN, ['--root', root, ...args], { encoding: 'utf8', timeout: 30_000 });
+    const io = await openProcessIO(req({ terminal: true, openStdin: true }), { path: path.join(dir, 'c.log'), maxSize: 0, maxFiles: 1 });
+    let seen = '';
+    let waiting: { text: string; resolve: () => void } | undefined;
+    const until = (text: string) => within(new Promise<void>((resolve) => (seen.includes(text) ? resolve() : (waiting = { text, resolve }))), 20_000, `output "${text}" (got ${JSON.stringify(seen)})`);
+    try {
+      io.resize(100, 30);
+      const rs = io.runtimeStdio();
+      const c = spawnSync(TSRUN, ['--root', root, 'create', '--bundle', b.dir, '--console-socket', rs.consoleSocket ?? '', id], { stdio: rs.stdio, timeout: 30_000 });
+      if (c.status !== 0) throw new Error(`tsrun create: exit ${c.status}`);
+      await io.started();
+      io.attach((_, data) => {
+        seen += data.toString();
+        if (waiting && seen.includes(waiting.text)) waiting.resolve();
+      });
+      const st = tsrun('start', id);
+      if (st.status !== 0) throw new Error(`tsrun start: ${st.stderr}`);
+      await until('30 100');
+      io.writeStdin(Buffer.from('hello\n'));
+      await until('got:hello');
+      io.resize(120, 40);
+      io.writeStdin(Buffer.from('go\n'));
+      await until('40 120');
+      io.writeStdin(Buffer.from('more\n'));
+      await until('more\r\nmore');
+      io.closeStdin();
+      await until('after-eof');
+      await within(io.drained(), 30_000, 'drained()');
+      return { log: readLog(path.join(dir, 'c.log')).stdout.toString(), attached: seen, state: JSON.parse(tsrun('state', id).stdout || '{}').status };
+    } finally {
+      io.close();
+      tsrun('delete', '--force', id);
+      b.remove();
+    }
   },
 };
