@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stdio } from './api.js';
 import { Status, Topic } from './api.js';
+import { logFiles } from './io/index.js';
 import type { OpenProcessIO } from './io/types.js';
 import type { Journal } from './journal.js';
 import { type MemoryCgroup, memoryCgroup, oomKills, watchOom } from './oom.js';
@@ -230,7 +231,8 @@ export class Task {
       if (p.status !== Status.STOPPED && p.status !== Status.CREATED) throw precondition(`cannot delete exec "${execId}": it is ${statusName(p.status)}`);
       this.procs.execs.delete(execId);
       p.io?.close();
-      fs.rmSync(this.file(`exec-${execId}.json`), { force: true });
+      // An exec's files go with it: the state dir must not grow with the number of execs.
+      for (const f of [this.file(`exec-${execId}.json`), ...logFiles(p.logPath)]) fs.rmSync(f, { force: true });
       return { pid: p.pid, ...(p.exit ?? { status: 0, at: 0n }) };
     }
     if (p.status === Status.RUNNING || p.status === Status.PAUSED) throw precondition(`cannot delete container ${this.o.id}: it is ${statusName(p.status)}`);

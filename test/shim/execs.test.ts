@@ -36,12 +36,14 @@ describe('tsrun-shim under many execs', { skip: needRoot }, () => {
       await Promise.all(Array.from({ length: PARALLEL }, worker));
     };
     await batch(WARMUP);
+    const files0 = fs.readdirSync(s.stateDir).length;
     const fds0 = fdCount(s.pid);
     const mem0 = memory(s.pid);
     await batch(TOTAL);
     const fds1 = fdCount(s.pid);
     const mem1 = memory(s.pid);
     assert.deepEqual(zombiesOf(s.pid), [], 'no zombie children of the shim');
+    assert.equal(fs.readdirSync(s.stateDir).length, files0, 'a deleted exec leaves no file in the state dir');
     assert.ok(fds1 <= fds0 + 2, `fds: ${fds0} after warm-up, ${fds1} after ${TOTAL}`);
     // The engine's heap breathes by a few MB (JIT tiers, GC timing); a leak of 10 kB per exec would show as 9 MB.
     assert.ok(mem1.rss - mem0.rss < 8 * 1024, `VmRSS: ${mem0.rss} kB after warm-up, ${mem1.rss} kB after ${TOTAL}`);

@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Status } from '../../shim/src/api.js';
 import { ShimClient } from '../../shim/src/client.js';
+import { readLog } from '../../shim/src/io/index.js';
 import { alive, needRoot, procCgroups, rt, tsrunRuntime } from '../helpers/bundle.js';
 import { type TestShim, eventsUntil, execSpec, startShim, zombiesOf } from './helpers.js';
 
@@ -54,6 +55,8 @@ describe('tsrun-shim survival', { skip: needRoot }, () => {
       assert.equal(missed[0]?.seq, lastSeq + 1n, 'replay starts right after the last seq seen');
       assert.equal(missed.at(-1)?.exitStatus, 7);
       assert.equal((await again.wait({ id: s.id })).exitStatus, 7);
+      const log = readLog((await again.state({ id: s.id })).logPath);
+      assert.equal(log.stdout.toString(), Array.from({ length: 40 }, (_, i) => `line ${i}\n`).join(''), 'no byte of the log lost');
       await again.delete({ id: s.id });
     } finally {
       again.close();
