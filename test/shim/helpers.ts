@@ -96,6 +96,15 @@ export function zombiesOf(pid: number): number[] {
   return out;
 }
 
+/** Gone: no such process, or a zombie (a shim's parent after `start` is pid 1, which may reap it late). */
+export function gone(pid: number): boolean {
+  try {
+    return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
 export function fdCount(pid: number): number {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
 }

@@ -10,7 +10,7 @@ import { Status } from '../../shim/src/api.js';
 import { Code } from '../../shim/src/rpc/codes.js';
 import type { ShimCallError } from '../../shim/src/client.js';
 import { alive, needRoot, procCgroups } from '../helpers/bundle.js';
-import { SHIM, type TestShim, eventsUntil, execSpec, startShim } from './helpers.js';
+import { SHIM, type TestShim, eventsUntil, execSpec, gone, startShim } from './helpers.js';
 
 const code = (e: unknown) => (e as ShimCallError).code;
 
@@ -73,8 +73,8 @@ for (const engine of ['bun', 'node'] as const) {
       assert.equal(events.find((e) => e.topic === '/tasks/exit' && !e.execId)?.exitStatus, 3);
 
       await c.shutdown({ id: s.id });
-      for (let i = 0; i < 100 && alive(s.pid); i++) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(!alive(s.pid), 'the shim exits after Shutdown');
+      for (let i = 0; i < 500 && !gone(s.pid); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(gone(s.pid), 'the shim exits after Shutdown');
       assert.ok(!fs.existsSync(s.stateDir) && !fs.existsSync(`${s.bundle.dir}/shim.address`), 'a clean shutdown leaves nothing');
     });
 

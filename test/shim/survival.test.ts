@@ -10,18 +10,9 @@ import { Status } from '../../shim/src/api.js';
 import { ShimClient } from '../../shim/src/client.js';
 import { readLog } from '../../shim/src/io/index.js';
 import { alive, needRoot, procCgroups, rt, tsrunRuntime } from '../helpers/bundle.js';
-import { type TestShim, eventsUntil, execSpec, startShim, zombiesOf } from './helpers.js';
+import { type TestShim, eventsUntil, execSpec, gone, startShim, zombiesOf } from './helpers.js';
 
 const SUBSCRIBER = fileURLToPath(new URL('./subscriber.js', import.meta.url));
-
-/** Gone: no such process, or a zombie (its parent outside the test, pid 1 here, may reap it late). */
-function gone(pid: number): boolean {
-  try {
-    return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (await ok()) return;
