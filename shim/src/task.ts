@@ -65,13 +65,17 @@ export class Task {
     const p = newProc('', stdio, this.file(`${this.o.id}.log`));
     this.procs.init = p;
     const pidFile = this.file('init.pid');
+    let created = false;
     try {
       const io = await this.io(p);
       const rs = io.runtimeStdio();
       const console = rs.consoleSocket ? ['--console-socket', rs.consoleSocket] : [];
       await this.runtime.run(['create', '--bundle', bundle, '--pid-file', pidFile, ...console, this.o.id], { stdio: rs.stdio, env: RUNTIME_ENV });
+      created = true;
       await io.started();
     } catch (e) {
+      // A container whose stdio could not be set up is not kept: nobody could see its output.
+      if (created) await this.runtime.run(['delete', '--force', this.o.id]).catch((de: Error) => this.log(de.message));
       this.procs.init = undefined;
       p.io?.close();
       throw e;
@@ -128,6 +132,7 @@ export class Task {
       await this.io(p);
     } catch (e) {
       this.procs.execs.delete(execId);
+      fs.rmSync(this.file(`exec-${execId}.json`), { force: true });
       throw e;
     }
     this.journal.record({ topic: Topic.execAdded, execId });
@@ -160,11 +165,17 @@ export class Task {
     const console = rs.consoleSocket ? ['--console-socket', rs.consoleSocket] : [];
     try {
       await this.runtime.run(['exec', '--process', this.file(`exec-${p.execId}.json`), '--pid-file', pidFile, '--detach', ...console, this.o.id], { stdio: rs.stdio, env: RUNTIME_ENV });
-      await io.started();
       const early = this.procs.register(p, readPid(pidFile));
       if (early) {
         this.log(`exec ${p.execId} (pid ${p.pid}) exited before its pid file was read`);
         p.pendingExit = early;
+      }
+      try {
+        await io.started();
+      } catch (e) {
+        // Its stdio could not be set up: the process is not kept (its exit is then recorded as any other).
+        if (!early) process.kill(p.pid, 'SIGKILL');
+        throw e;
       }
     } finally {
       fs.rmSync(pidFile, { force: true });
