@@ -127,7 +127,13 @@ export const scenarios: Record<string, (dir: string) => Promise<Record<string, u
     io.close();
     const all = Array.from({ length: 20000 }, (_, i) => `line ${i}\n`).join('');
     const kept = readLog(log).stdout.toString();
-    return { code, files: logFiles(log).map((f) => path.basename(f)), sizes: logFiles(log).map((f) => fs.statSync(f).size), suffix: all.endsWith(kept), keptLines: kept.split('\n').length - 1 };
+    // a file may pass maxSize only with the entries of a single read (one timestamp): rotation is between writes
+    const files = logFiles(log).map((f) => ({
+      name: path.basename(f),
+      size: fs.statSync(f).size,
+      writes: new Set(fs.readFileSync(f, 'latin1').split('\n').filter(Boolean).map((l) => l.split(' ')[0])).size,
+    }));
+    return { code, files, suffix: all.endsWith(kept), keptLines: kept.split('\n').length - 1 };
   },
 
   /** Bad paths: clear errors, nothing left open. */

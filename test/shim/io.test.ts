@@ -74,8 +74,8 @@ for (const engine of ['node', 'bun'] as const) {
     it('rotation keeps maxFiles old files holding the newest output in order', async () => {
       const r = await runScenario(engine, 'rotation');
       assert.equal(r.code, 0);
-      assert.deepEqual(r.files, ['c.log.2', 'c.log.1', 'c.log']);
-      for (const size of r.sizes) assert.ok(size <= 64 * 1024 + 70 * 1024, `file size ${size}: one chunk past maxSize at most`);
+      assert.deepEqual(r.files.map((f: { name: string }) => f.name), ['c.log.2', 'c.log.1', 'c.log']);
+      for (const f of r.files) assert.ok(f.size <= 64 * 1024 || f.writes === 1, `${f.name}: ${f.size} bytes from ${f.writes} writes: over maxSize only with one write`);
       assert.ok(r.suffix, 'what is kept is the end of the output');
       assert.ok(r.keptLines > 1000 && r.keptLines < 20000, `${r.keptLines} lines kept`);
     });

@@ -1,7 +1,7 @@
 // The console socket of a terminal process (runc's --console-socket protocol):
 //
 //   shim                                   runtime (tsrun create / exec --detach)
-//   listen on <tmp>/tsrun-console-*/sock
+//   listen on <state dir>/tsrun-console-*/sock
 //   spawn runtime --console-socket=<path>  ->  connect; sendmsg("/dev/ptmx"-ish name, SCM_RIGHTS [pty master])
 //                                          <-  exits
 //   take(): accept, recvmsg -> master fd
@@ -52,15 +52,15 @@ export class ConsoleSocket {
     }
   }
 
-  /** A listening socket in a new private directory (short enough for sun_path). */
-  static open(raw: RawIo): ConsoleSocket {
-    let base = os.tmpdir();
-    if (base.length > SUN_PATH_MAX - 30) base = '/tmp';
-    const dir = fs.mkdtempSync(path.join(base, 'tsrun-console-'));
+  /** A listening socket in a new private directory under dir (the shim's state dir, which `tsrun-shim delete`
+   * removes whatever happens), or under the temp dir when that path would not fit in sun_path. */
+  static open(raw: RawIo, dir: string): ConsoleSocket {
+    const base = dir.length <= SUN_PATH_MAX - 30 ? dir : os.tmpdir().length <= SUN_PATH_MAX - 30 ? os.tmpdir() : '/tmp';
+    const own = fs.mkdtempSync(path.join(base, 'tsrun-console-'));
     try {
-      return new ConsoleSocket(raw, dir, path.join(dir, 'sock'));
+      return new ConsoleSocket(raw, own, path.join(own, 'sock'));
     } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(own, { recursive: true, force: true });
       throw e;
     }
   }

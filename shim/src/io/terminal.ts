@@ -2,6 +2,7 @@
 // the console socket (console.ts). The shim reads the master into the log (a terminal has one output stream,
 // logged as stdout), writes stdin to it (WriteStdin and/or the caller's FIFO), resizes it, and for close-io sends
 // the terminal's EOF character, as conmon does: a terminal has no other way to tell its reader that input ended.
+import * as path from 'node:path';
 import { ConsoleSocket, eofChar, setWinsize } from './console.js';
 import { LogWriter } from './log.js';
 import { type FdReader, Sink, closeQuietly, pollUntil } from './poller.js';
@@ -10,7 +11,7 @@ import { type Dest, Outputs, STDIN_LIMIT, type StdinSource, copyStdinFifo, openD
 import type { LogOptions, ProcessIO, StdioRequest } from './types.js';
 
 export function openTerminal(raw: RawIo, req: StdioRequest, log: LogOptions): ProcessIO {
-  const socket = ConsoleSocket.open(raw);
+  const socket = ConsoleSocket.open(raw, path.dirname(log.path));
   let copy: Dest | undefined;
   let outputs: Outputs;
   try {
