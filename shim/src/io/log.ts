@@ -57,13 +57,30 @@ export function rfc3339Nano(ns: bigint): string {
   return `${cachedPrefix}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
 }
 
+/** Lines in a chunk above which one latin1 string replace beats a copy per line (measured on Node and Bun). */
+const MANY_LINES = 16;
+
 /** One chunk of output as log entries, in one buffer. An empty chunk gives an empty buffer. */
 export function formatChunk(stream: OutputStream, chunk: Buffer, time: string): Buffer {
+  let lines = 0;
+  for (let i = chunk.indexOf(NL); i !== -1; i = chunk.indexOf(NL, i + 1)) lines++;
+  return lines > MANY_LINES ? formatMany(stream, chunk, time) : formatFew(stream, chunk, time, lines);
+}
+
+/** Many short lines: latin1 maps bytes to chars one to one, so a string replace keeps every byte as it was. */
+function formatMany(stream: OutputStream, chunk: Buffer, time: string): Buffer {
+  const s = chunk.toString('latin1');
+  const last = s.lastIndexOf('\n');
+  const full = `${time} ${stream} F `;
+  let out = full + s.slice(0, last).replaceAll('\n', `\n${full}`) + '\n';
+  if (last < s.length - 1) out += `${time} ${stream} P ${s.slice(last + 1)}\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+function formatFew(stream: OutputStream, chunk: Buffer, time: string, lines: number): Buffer {
   const tag = TAGS[stream];
   const ts = Buffer.from(time, 'latin1');
   const head = ts.length + tag.full.length;
-  let lines = 0;
-  for (let i = chunk.indexOf(NL); i !== -1; i = chunk.indexOf(NL, i + 1)) lines++;
   const partial = chunk.length > 0 && chunk[chunk.length - 1] !== NL;
   // each line's newline moves to the end of its entry
   const out = Buffer.allocUnsafe(chunk.length - lines + (lines + (partial ? 1 : 0)) * (head + 1));

@@ -21,6 +21,7 @@ export async function rawIo(): Promise<RawIo> {
     accept4: { args: ['i32', 'ptr', 'ptr', 'i32'], returns: 'i32' },
     recvmsg: { args: ['i32', 'ptr', 'i32'], returns: 'i64' },
     ioctl: { args: ['i32', 'u64', 'ptr'], returns: 'i32' },
+    read: { args: ['i32', 'ptr', 'u64'], returns: 'i32' },
     __errno_location: { args: [], returns: 'ptr' },
   });
   const call = (name: string, ...args: unknown[]) => Number((s[name] as Fn)(...args));
@@ -47,6 +48,7 @@ export async function rawIo(): Promise<RawIo> {
       return call('recvmsg', fd, msg, flags);
     },
     ioctl: (fd, request, arg) => call('ioctl', fd, request, arg),
+    read: s.read as RawIo['read'],
     errno: () => ffi.read.i32(s.__errno_location?.(), 0),
   };
 }

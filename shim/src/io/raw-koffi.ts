@@ -13,6 +13,7 @@ export function rawIo(): RawIo {
   const accept4 = lib.func('int accept4(int fd, void *addr, void *len, int flags)');
   const recvmsg = lib.func('intptr_t recvmsg(int fd, tsrun_msghdr *msg, int flags)');
   const ioctl = lib.func('int ioctl(int fd, unsigned long request, void *arg)');
+  const read = lib.func('int read(int fd, void *buf, size_t len)');
   return {
     pipe2: (flags) => {
       const fds = [-1, -1];
@@ -30,6 +31,7 @@ export function rawIo(): RawIo {
       return Number(recvmsg(fd, msg, flags));
     },
     ioctl: (fd, request, arg) => ioctl(fd, request, arg) as number,
+    read: (fd, buf, len) => read(fd, buf, len) as number,
     errno,
   };
 }

@@ -15,6 +15,8 @@ export interface RawIo {
   /** recvmsg with one iovec (data) and a control buffer: bytes received or -1. */
   recvmsg(fd: number, data: Buffer, control: Buffer, flags: number): number;
   ioctl(fd: number, request: number, arg: Buffer): number;
+  /** read(2) into buf from its start: bytes read, or -1 (see errno). */
+  read(fd: number, buf: Buffer, len: number): number;
   errno(): number;
 }
 
