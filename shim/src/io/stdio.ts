@@ -51,9 +51,11 @@ export function openDest(raw: RawIo, path: string): Dest {
       write: (data) => {
         if (!sink.write(data)) d.dropped += data.length;
       },
+      // What is queued still goes to a reader that is there; without one, dropping the holder makes the next
+      // write fail (EPIPE), which ends the sink at once.
       close: () => {
-        sink.close();
         closeQuietly(holder);
+        sink.end();
       },
     };
     return d;
