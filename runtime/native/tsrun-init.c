@@ -32,6 +32,8 @@
  *   tsrun passes the fd to linux.seccomp.listenerPath, then
  *   ["ok"] | ["abort"] ----------------------------------------------> close the fd; abort => _exit(1) quietly
  *            <------ ["ready"]                           (op ready)
+ *   ["reparented"] ---------------------------------------------------> (op parent_death, only when planned:
+ *   (once P has exited)                                                 PR_SET_PDEATHSIG SIGKILL)
  *                                                                      fifo_wait blocks until `tsrun start`
  *                                                                      opens the fifo ... execve
  *
@@ -93,7 +95,7 @@ static const struct {
 	{ "capbset", op_capbset, 2, 2 }, { "setgroups", op_setgroups, 1, -1 },
 	{ "capset", op_capset, 4, 4 }, { "ambient", op_ambient, 2, 2 },
 	{ "nnp", op_nnp, 1, 1 }, { "seccomp", op_seccomp, 3, 3 },
-	{ "lookpath", op_lookpath, 3, 3 }, { "ready", op_ready, 1, 1 },
+	{ "lookpath", op_lookpath, 3, 3 }, { "ready", op_ready, 1, 1 }, { "parent_death", op_parent_death, 1, 1 },
 	{ "fifo_wait", op_fifo_wait, 1, 1 }, { "cloexec_from", op_cloexec_from, 2, 2 },
 	{ "exec", op_exec, 2, -1 }, { "bind_console", op_bind_console, 1, 1 },
 	{ "join_resctrl", op_join_resctrl, 2, 2 }, { "affinity", op_affinity, 2, -1 },

@@ -137,6 +137,10 @@ describe('rootless: an unprivileged user runs containers', { skip: blocker }, ()
       assert.deepEqual(hostIds(st.pid, 'Gid'), [user.gid, user.gid, user.gid, user.gid]);
       assert.equal(words(fs.readFileSync(`/proc/${st.pid}/uid_map`, 'utf8')), `0 ${user.uid} 1`);
       assert.notEqual(fs.readlinkSync(`/proc/${st.pid}/ns/user`), fs.readlinkSync('/proc/self/ns/user'));
+      // the waiting init is not dumpable (CVE-2019-5736); its namespaces must still be joinable by its owner
+      const early = as(r, ['exec', cid, 'id', '-u']);
+      assert.equal(early.status, 0, early.err);
+      assert.equal(early.out.trim(), '0');
       assert.equal(as(r, ['start', cid]).status, 0);
       st = state(r, cid);
       assert.equal(st.status, 'running');

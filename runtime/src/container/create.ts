@@ -12,7 +12,7 @@ import { containerRdt, setupRdt } from '../intelrdt/resctrl.js';
 import { libc } from '../linux/libc.js';
 import type { Plan } from '../plan/ops.js';
 import { moveNetDevices } from '../namespaces/netdevices.js';
-import { type NativeStage, spawnInit } from '../process/init.js';
+import { type NativeStage, spawnInit, withParentDeath } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { writePidFile } from '../state/pid-file.js';
@@ -113,7 +113,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     const { spec, bundle, rootfs } = await verifyBundle(raw);
     if (!hasMountNs(spec)) hostMounts = rootfs;
     const rdt = containerRdt(spec.linux?.intelRdt, o.id);
-    const plan = await planWith(ctx, o, spec, bundle, rootfs, cgroups, rdt?.group.tasks);
+    const plan = withParentDeath(await planWith(ctx, o, spec, bundle, rootfs, cgroups, rdt?.group.tasks));
     ctx.debugLog(`create ${o.id}: bundle ${bundle}, plan of ${plan.ops.length} ops (create --dry-run prints it)`);
     const record: ContainerRecord = {
       id: o.id,
@@ -162,6 +162,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     // The init is reparented (to `run`, a subreaper) only once the native stage has exited: wait for that, or a
     // waitpid right after create could find no such child on a loaded machine.
     if (!waitGone(stage.pid)) throw new TsrunError('create_failed', `native stage ${stage.pid} did not exit after clone`);
+    stage.release();
     ctx.debugLog(`create ${o.id}: container init ${pid} ready, waiting on ${ctx.store.fifo(o.id)}`);
     delete record.creating;
     ctx.store.write(record);
@@ -199,6 +200,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     if (problems.length) throw new TsrunError('create_failed', `${message} (cleanup also failed: ${problems.join('; ')})`, { cause: e });
     throw e;
   } finally {
+    stage?.release();
     lock.close();
   }
 }

@@ -7,7 +7,7 @@ import { OCI_VERSION, type NamespaceType, type Process } from '../config/spec.js
 import { TsrunError } from '../errors.js';
 import type { Plan } from '../plan/ops.js';
 import { containerRdt } from '../intelrdt/resctrl.js';
-import { spawnInit } from '../process/init.js';
+import { spawnInit, withParentDeath } from '../process/init.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { type ContainerRecord, statusOf } from '../state/store.js';
@@ -79,7 +79,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
   if (!(status === 'paused' && o.ignorePaused)) assertTransition(o.id, status, 'exec');
   const [{ loadProcess }, plans, { seccompCacheDir }] = await Promise.all([import('../config/load.js'), import('../plan/exec.js'), import('../seccomp/cache.js')]);
   const proc = o.processFile ? await loadProcess(o.processFile) : plans.execProcess(rec.config.process, o.overrides);
-  const plan: Plan = plans.toExecPlan(rec.config, proc, {
+  const plan: Plan = withParentDeath(plans.toExecPlan(rec.config, proc, {
     id: rec.id,
     rootfs: rec.rootfs,
     initPid: rec.pid,
@@ -91,7 +91,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     resctrlTasks: containerRdt(rec.config.linux?.intelRdt, rec.id)?.group.tasks,
     seccompCache: seccompCacheDir(ctx.store.root),
     warn: ctx.warn,
-  });
+  }));
   ctx.debugLog(`exec ${o.id}: plan of ${plan.ops.length} ops into init ${rec.pid}`);
   const stage = spawnInit(o.preserveFds);
   let pid: number | undefined;
@@ -111,6 +111,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     // The process is the native stage's child until the stage exits (right after clone): only then is it
     // reparented to tsrun (a child subreaper in the foreground) and can be waited for.
     if (!waitGone(stage.pid)) throw new TsrunError('create_failed', `native stage ${stage.pid} did not exit after clone`);
+    stage.release();
     return { pid: result.pid, process: proc };
   } catch (e) {
     for (const p of [pid, stage.pid]) {
@@ -122,6 +123,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
       }
       waitGone(p);
     }
+    stage.release();
     throw e;
   }
 }

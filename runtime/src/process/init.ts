@@ -9,6 +9,7 @@
 //                            <------   ["seccomp"] + listener fd  (a filter with SCMP_ACT_NOTIFY: SCM_RIGHTS)
 //   ["ok"] | ["abort"]       ------>   (after onSeccomp passed the fd to linux.seccomp.listenerPath)
 //                            <------   ["ready"]
+//   ["reparented"]           ------>   (only for a plan with parent_death: see withParentDeath)
 //   any time:                <------   ["error", op index, errno, detail]
 //
 // The channel is a socketpair made here (an fd handed to spawn costs far less than a stream 'pipe' on Bun), and
@@ -55,7 +56,21 @@ export interface InitResult {
 export interface NativeStage {
   pid: number;
   run(plan: Plan, h: InitHandlers): InitResult;
+  /** Call once the stage has exited (waitGone): lets a parent_death op go on, and closes the channel. */
+  release(): void;
   kill(): void;
+}
+
+/**
+ * TSRUN_KILL_WITH_PARENT=1 (set by tsrun-shim): the process asks for SIGKILL when its parent dies, once it has
+ * been reparented from the parent stage to the caller's subreaper, so that a shim killed with -9 takes its
+ * container along. The op goes right after `ready`, after every credential change that would clear it.
+ */
+export function withParentDeath(plan: Plan, env: NodeJS.ProcessEnv = process.env): Plan {
+  if (env.TSRUN_KILL_WITH_PARENT !== '1') return plan;
+  const at = plan.ops.findIndex((o) => o.op === 'ready');
+  if (at < 0) return plan;
+  return { ...plan, ops: [...plan.ops.slice(0, at + 1), { op: 'parent_death' }, ...plan.ops.slice(at + 1)] };
 }
 
 export function spawnInit(extraFds: number): NativeStage {
@@ -76,6 +91,7 @@ export function spawnInit(extraFds: number): NativeStage {
     throw new InitError(`cannot start ${NATIVE_INIT}`, undefined);
   }
   let open = true;
+  let waitsForRelease = false;
   const close = () => {
     if (open) fs.closeSync(ours);
     open = false;
@@ -88,11 +104,19 @@ export function spawnInit(extraFds: number): NativeStage {
     },
     run: (plan, h) => {
       if (plan.extraFds !== extraFds) throw new InitError(`native stage spawned for ${extraFds} extra fds, plan has ${plan.extraFds}`, undefined);
+      waitsForRelease = plan.ops.some((o) => o.op === 'parent_death');
+      let ok = false;
       try {
-        return drive(ours, plan, h);
+        const r = drive(ours, plan, h);
+        ok = true;
+        return r;
       } finally {
-        close();
+        if (!ok || !waitsForRelease) close();
       }
+    },
+    release: () => {
+      if (open && waitsForRelease) send(ours, encodeWords(['reparented']));
+      close();
     },
   };
 }
