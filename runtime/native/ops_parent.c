@@ -156,7 +156,7 @@ OP(clone)
 	/* a raw clone without a stack has fork semantics, plus namespace flags (CLONE_NEWUSER wants one thread) */
 	/* The parent stage is not dumpable (hardening.c), nor is the child it clones; an unprivileged parent can only
 	 * write the child's id maps while the child is dumpable, so then the child is made so until its maps are in. */
-	int unprivileged_maps = *w[2] && geteuid() != 0;
+	int unprivileged = geteuid() != 0, unprivileged_maps = *w[2] && unprivileged;
 	if (unprivileged_maps)
 		TRY(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl PR_SET_DUMPABLE 1");
 	pid_t pid = (pid_t)TRY(do_clone(flags), clone_cgroup_fd < 0 ? "clone" : "clone3 CLONE_INTO_CGROUP");
@@ -175,7 +175,12 @@ OP(clone)
 		if (k != 1)
 			_exit(1); /* P failed and has reported it */
 		close(go[0]);
-		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		/* Under an unprivileged runtime the init stays dumpable: non-dumpable, its /proc files would belong to the
+		 * host's root (its mm was made outside the new user namespace) and the runtime, run by the same user,
+		 * could not join its namespaces for `exec` into a created container. The user gains nothing over the
+		 * user's own process, and the binary is a sealed memfd copy (hardening.c), so there is nothing to
+		 * overwrite through /proc/<pid>/exe. */
+		if (!unprivileged && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 			fail(errno, "prctl PR_SET_DUMPABLE 0");
 		return;
 	}
