@@ -60,7 +60,7 @@ export class TaskService {
       id: c.id,
       namespace: ns,
       bundle: bundleDir(this.d.state, ns, c.id),
-      stateDir: path.join(this.d.state, 'shims', ns),
+      stateDir: path.join(this.d.state, 'shims', ns, c.id),
       runtime: c.runtime.runtime || this.d.runtime,
       runtimeRoot: c.runtime.runtimeRoot || path.join(this.d.state, 'runtime', ns),
     };
@@ -74,7 +74,6 @@ export class TaskService {
       const opts = this.shimOptions(c, ns);
       await fs.rm(opts.bundle, { recursive: true, force: true });
       await fs.mkdir(opts.bundle, { recursive: true, mode: 0o711 });
-      await fs.mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
       let task: Task | undefined;
       let mounted = false;
       try {
@@ -194,7 +193,8 @@ export class TaskService {
         await t.shim.shutdown(id, false).catch(() => undefined);
         const reported = await t.drain(DRAIN_MS);
         if (!reported) this.d.exchange.publish({ namespace: ns, topic: '/tasks/delete', containerId: id, pid: exit.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt });
-        await this.d.launcher.cleanup(opts).catch(() => undefined);
+        // the shim removed the container (tsrun delete) and has ended: only its files are left
+        await fs.rm(opts.stateDir, { recursive: true, force: true });
         if (t.rec.mounted) await unmountRootfs(t.rec.bundle);
         await removeTask(t.rec).catch(() => undefined);
         await fs.rm(t.rec.bundle, { recursive: true, force: true });
