@@ -1,7 +1,7 @@
 // Bundles the tsrun CLI into one file per engine, because every container operation pays for the CLI's start:
 // for Bun with precompiled bytecode, for Node as one ESM file. koffi stays outside (it has a native module).
 // The bundles sit next to main.js so that paths relative to import.meta.url (the native stage) still resolve.
-// Without Bun (an optional dependency) there is no bundler: bin/tsrun then runs the unbundled main.js.
+// Without Bun (an optional dependency) there is no bundler: bin/tsrun and bin/tsrun-shim then run the unbundled main.js.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -10,14 +10,21 @@ if (!existsSync(bun)) {
   console.warn('bundle: Bun is not installed; bin/tsrun will run the unbundled CLI');
   process.exit(0);
 }
-const common = ['build', 'dist/runtime/src/cli/main.js', '--outdir', 'dist/runtime/src/cli', '--external', 'koffi'];
-for (const [target, extra] of [
-  ['bun', ['--target=bun', '--bytecode', '--format=cjs', '--entry-naming', 'tsrun.bun.[ext]']],
-  ['node', ['--target=node', '--format=esm', '--entry-naming', 'tsrun.node.mjs']],
-]) {
-  const r = spawnSync(bun, [...common, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) {
-    console.error(`bundle: bun build for ${target} failed`);
-    process.exit(1);
+// tsrun-shim (bin/tsrun-shim) the same way: one per container, so its start and memory count too.
+const programs = [
+  ['dist/runtime/src/cli/main.js', 'dist/runtime/src/cli', 'tsrun'],
+  ['dist/shim/src/main.js', 'dist/shim/src', 'tsrun-shim'],
+];
+for (const [entry, outdir, name] of programs) {
+  const common = ['build', entry, '--outdir', outdir, '--external', 'koffi'];
+  for (const [target, extra] of [
+    ['bun', ['--target=bun', '--bytecode', '--format=cjs', '--entry-naming', `${name}.bun.[ext]`]],
+    ['node', ['--target=node', '--format=esm', '--entry-naming', `${name}.node.mjs`]],
+  ]) {
+    const r = spawnSync(bun, [...common, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) {
+      console.error(`bundle: bun build of ${name} for ${target} failed`);
+      process.exit(1);
+    }
   }
 }

@@ -343,6 +343,20 @@ OP(ready)
 	ready_sent = 1;
 }
 
+/*
+ * Asked for by a shim (TSRUN_KILL_WITH_PARENT): once tsrun has seen the parent stage exit, this process has been
+ * reparented to the shim (a child subreaper) and tsrun sends ["reparented"]; from then on the shim's death kills it.
+ * Set after every credential change (which would clear it), so it lasts until execve.
+ */
+OP(parent_death)
+{
+	int words;
+	char **m = read_message(&words);
+	if (words != 1 || strcmp(m[0], "reparented"))
+		fail(EPROTO, "expected [\"reparented\"] from tsrun");
+	TRY(prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl PR_SET_PDEATHSIG");
+}
+
 OP(fifo_wait)
 {
 	if (fifo_fd < 0)

@@ -28,6 +28,8 @@
  *   ["ok", stateJson] | ["abort"] ------------------------------------> stateJson is kept for `hook` ops;
  *                                                                      abort => _exit(1) quietly
  *            <------ ["ready"]                           (op ready)
+ *   ["reparented"] ---------------------------------------------------> (op parent_death, only when planned:
+ *   (once P has exited)                                                 PR_SET_PDEATHSIG SIGKILL)
  *                                                                      fifo_wait blocks until `tsrun start`
  *                                                                      opens the fifo ... execve
  *
@@ -87,7 +89,7 @@ static const struct {
 	{ "capbset", op_capbset, 2, 2 }, { "setgroups", op_setgroups, 1, -1 },
 	{ "capset", op_capset, 4, 4 }, { "ambient", op_ambient, 2, 2 },
 	{ "nnp", op_nnp, 1, 1 }, { "seccomp", op_seccomp, 3, 3 },
-	{ "lookpath", op_lookpath, 3, 3 }, { "ready", op_ready, 1, 1 },
+	{ "lookpath", op_lookpath, 3, 3 }, { "ready", op_ready, 1, 1 }, { "parent_death", op_parent_death, 1, 1 },
 	{ "fifo_wait", op_fifo_wait, 1, 1 }, { "cloexec_from", op_cloexec_from, 2, 2 },
 	{ "exec", op_exec, 2, -1 },
 };

@@ -55,6 +55,6 @@ OP(pivot_root); OP(chroot); OP(chroot_only); OP(mask); OP(readonly);
 /* ops_process.c */
 OP(unshare); OP(setresgid); OP(setresuid); OP(setsid); OP(keyring); OP(sync); OP(hook); OP(hostname); OP(domainname);
 OP(write); OP(console); OP(rlimit); OP(umask); OP(chdir); OP(keepcaps); OP(capbset); OP(setgroups); OP(capset);
-OP(ambient); OP(nnp); OP(seccomp); OP(lookpath); OP(ready); OP(fifo_wait); OP(cloexec_from); OP(exec);
+OP(ambient); OP(nnp); OP(seccomp); OP(lookpath); OP(ready); OP(parent_death); OP(fifo_wait); OP(cloexec_from); OP(exec);
 
 #endif

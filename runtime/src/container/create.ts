@@ -10,7 +10,7 @@ import { TsrunError } from '../errors.js';
 import { runHooks } from '../hooks/run.js';
 import { libc } from '../linux/libc.js';
 import type { Plan } from '../plan/ops.js';
-import { type NativeStage, spawnInit } from '../process/init.js';
+import { type NativeStage, spawnInit, withParentDeath } from '../process/init.js';
 import { unmountBelow } from '../rootfs/host-mounts.js';
 import { writePidFile } from '../state/pid-file.js';
 import { type ContainerRecord, lockDir, procStat } from '../state/store.js';
@@ -104,7 +104,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     const [{ verifyBundle }] = await heavy();
     const { spec, bundle, rootfs } = await verifyBundle(raw);
     if (!hasMountNs(spec)) hostMounts = rootfs;
-    const plan = await planWith(ctx, o, spec, bundle, rootfs, cgroups);
+    const plan = withParentDeath(await planWith(ctx, o, spec, bundle, rootfs, cgroups));
     ctx.debugLog(`create ${o.id}: bundle ${bundle}, plan of ${plan.ops.length} ops (create --dry-run prints it)`);
     const record: ContainerRecord = {
       id: o.id,
@@ -147,6 +147,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     // The init is reparented (to `run`, a subreaper) only once the native stage has exited: wait for that, or a
     // waitpid right after create could find no such child on a loaded machine.
     if (!waitGone(stage.pid)) throw new TsrunError('create_failed', `native stage ${stage.pid} did not exit after clone`);
+    stage.release();
     ctx.debugLog(`create ${o.id}: container init ${pid} ready, waiting on ${ctx.store.fifo(o.id)}`);
     delete record.creating;
     ctx.store.write(record);
@@ -183,6 +184,7 @@ export async function createContainer(ctx: Context, o: CreateOptions): Promise<C
     if (problems.length) throw new TsrunError('create_failed', `${message} (cleanup also failed: ${problems.join('; ')})`, { cause: e });
     throw e;
   } finally {
+    stage?.release();
     lock.close();
   }
 }

@@ -6,7 +6,7 @@ import type { Context } from '../cli/context.js';
 import type { NamespaceType, Process } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import type { Plan } from '../plan/ops.js';
-import { spawnInit } from '../process/init.js';
+import { spawnInit, withParentDeath } from '../process/init.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { type ContainerRecord, statusOf } from '../state/store.js';
 import { joinTargets } from './cgroups.js';
@@ -77,7 +77,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
   if (!(status === 'paused' && o.ignorePaused)) assertTransition(o.id, status, 'exec');
   const [{ loadProcess }, plans] = await Promise.all([import('../config/load.js'), import('../plan/exec.js')]);
   const proc = o.processFile ? await loadProcess(o.processFile) : plans.execProcess(rec.config.process, o.overrides);
-  const plan: Plan = plans.toExecPlan(rec.config, proc, {
+  const plan: Plan = withParentDeath(plans.toExecPlan(rec.config, proc, {
     id: rec.id,
     rootfs: rec.rootfs,
     initPid: rec.pid,
@@ -87,7 +87,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     preserveFds: o.preserveFds,
     noNewKeyring: rec.noNewKeyring ?? false,
     warn: ctx.warn,
-  });
+  }));
   ctx.debugLog(`exec ${o.id}: plan of ${plan.ops.length} ops into init ${rec.pid}`);
   const stage = spawnInit(o.preserveFds);
   let pid: number | undefined;
@@ -103,6 +103,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
     // The process is the native stage's child until the stage exits (right after clone): only then is it
     // reparented to tsrun (a child subreaper in the foreground) and can be waited for.
     if (!waitGone(stage.pid)) throw new TsrunError('create_failed', `native stage ${stage.pid} did not exit after clone`);
+    stage.release();
     return { pid: result.pid, process: proc };
   } catch (e) {
     for (const p of [pid, stage.pid]) {
@@ -114,6 +115,7 @@ export async function execProcess(ctx: Context, o: ExecOptions): Promise<Exec> {
       }
       waitGone(p);
     }
+    stage.release();
     throw e;
   }
 }

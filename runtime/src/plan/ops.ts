@@ -66,6 +66,8 @@ export type Op =
   | { op: 'seccomp'; flags: number; program: string }
   | { op: 'lookpath'; file: string; path: string }
   | { op: 'ready' }
+  // After ready: waits for ["reparented"] (the parent stage has exited), then PR_SET_PDEATHSIG SIGKILL.
+  | { op: 'parent_death' }
   | { op: 'fifo_wait' }
   | { op: 'cloexec_from'; fd: number }
   | { op: 'exec'; args: string[]; env: string[] };
@@ -125,6 +127,7 @@ export function opWords(o: Op): string[] {
     case 'seccomp': return [o.op, String(o.flags), o.program];
     case 'lookpath': return [o.op, o.file, o.path];
     case 'ready': return [o.op];
+    case 'parent_death': return [o.op];
     case 'fifo_wait': return [o.op];
     case 'cloexec_from': return [o.op, String(o.fd)];
     case 'exec': return [o.op, String(o.args.length), ...o.args, ...o.env];

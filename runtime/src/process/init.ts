@@ -7,6 +7,7 @@
 //                            <------   ["sync", "hooks"]          (only when the config has such hooks)
 //   ["ok", stateJson] | ["abort"] --->
 //                            <------   ["ready"]
+//   ["reparented"]           ------>   (only for a plan with parent_death: see withParentDeath)
 //   any time:                <------   ["error", op index, errno, detail]
 //
 // The channel is a socketpair made here (an fd handed to spawn costs far less than a stream 'pipe' on Bun), and
@@ -47,7 +48,21 @@ export interface InitResult {
 export interface NativeStage {
   pid: number;
   run(plan: Plan, h: InitHandlers): InitResult;
+  /** Call once the stage has exited (waitGone): lets a parent_death op go on, and closes the channel. */
+  release(): void;
   kill(): void;
+}
+
+/**
+ * TSRUN_KILL_WITH_PARENT=1 (set by tsrun-shim): the process asks for SIGKILL when its parent dies, once it has
+ * been reparented from the parent stage to the caller's subreaper, so that a shim killed with -9 takes its
+ * container along. The op goes right after `ready`, after every credential change that would clear it.
+ */
+export function withParentDeath(plan: Plan, env: NodeJS.ProcessEnv = process.env): Plan {
+  if (env.TSRUN_KILL_WITH_PARENT !== '1') return plan;
+  const at = plan.ops.findIndex((o) => o.op === 'ready');
+  if (at < 0) return plan;
+  return { ...plan, ops: [...plan.ops.slice(0, at + 1), { op: 'parent_death' }, ...plan.ops.slice(at + 1)] };
 }
 
 export function spawnInit(extraFds: number): NativeStage {
@@ -68,6 +83,7 @@ export function spawnInit(extraFds: number): NativeStage {
     throw new InitError(`cannot start ${NATIVE_INIT}`, undefined);
   }
   let open = true;
+  let waitsForRelease = false;
   const close = () => {
     if (open) fs.closeSync(ours);
     open = false;
@@ -80,11 +96,19 @@ export function spawnInit(extraFds: number): NativeStage {
     },
     run: (plan, h) => {
       if (plan.extraFds !== extraFds) throw new InitError(`native stage spawned for ${extraFds} extra fds, plan has ${plan.extraFds}`, undefined);
+      waitsForRelease = plan.ops.some((o) => o.op === 'parent_death');
+      let ok = false;
       try {
-        return drive(ours, plan, h);
+        const r = drive(ours, plan, h);
+        ok = true;
+        return r;
       } finally {
-        close();
+        if (!ok || !waitsForRelease) close();
       }
+    },
+    release: () => {
+      if (open && waitsForRelease) send(ours, encodeWords(['reparented']));
+      close();
     },
   };
 }

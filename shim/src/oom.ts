@@ -1,0 +1,95 @@
+// OOM notification for the container's memory cgroup, found from /proc/<init>/cgroup (the shim is in the host's
+// cgroup namespace, so the paths are the host's):
+// - cgroup v1: an eventfd registered with cgroup.event_control on memory.oom_control; it fires on each OOM and
+//   once more when the cgroup is removed, which ends the watch. The 8-byte read blocks a libuv pool thread.
+// - cgroup v2: inotify (fs.watch) on memory.events; an increase of its oom_kill count is an OOM kill.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Sys } from './sys.js';
+
+export interface MemoryCgroup {
+  version: 1 | 2;
+  dir: string;
+}
+
+/** Mount points of cgroup hierarchies: v1 by controller name, v2 as 'unified'. */
+function cgroupMounts(mountinfo: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of mountinfo.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    const f = pre?.split(' ') ?? [];
+    const g = post?.split(' ') ?? [];
+    if (g[0] === 'cgroup2') out.set('unified', f[4] ?? '');
+    if (g[0] === 'cgroup') for (const opt of (g[2] ?? '').split(',')) out.set(opt, f[4] ?? '');
+  }
+  return out;
+}
+
+export function memoryCgroup(pid: number, read = (p: string) => fs.readFileSync(p, 'utf8')): MemoryCgroup | undefined {
+  const mounts = cgroupMounts(read('/proc/self/mountinfo'));
+  let v2: MemoryCgroup | undefined;
+  for (const line of read(`/proc/${pid}/cgroup`).trim().split('\n')) {
+    const [, controllers = '', rel = ''] = line.split(/:(.*?):/);
+    const v1mount = mounts.get('memory');
+    if (controllers.split(',').includes('memory') && v1mount) return { version: 1, dir: path.join(v1mount, rel) };
+    const unified = mounts.get('unified');
+    if (controllers === '' && unified) v2 = { version: 2, dir: path.join(unified, rel) };
+  }
+  return v2 && fs.existsSync(path.join(v2.dir, 'memory.events')) ? v2 : undefined;
+}
+
+export function oomKillCount(eventsFile: string): number {
+  const m = /^oom_kill (\d+)$/m.exec(fs.readFileSync(eventsFile, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/** Calls onOom at each OOM of the cgroup until the returned stop function is called or the cgroup goes away. */
+export function watchOom(cg: MemoryCgroup, sys: Sys, onOom: () => void, log: (line: string) => void): () => void {
+  let stopped = false;
+  if (cg.version === 2) {
+    const file = path.join(cg.dir, 'memory.events');
+    let seen = oomKillCount(file);
+    const w = fs.watch(file, () => {
+      try {
+        const n = oomKillCount(file);
+        if (n > seen && !stopped) onOom();
+        seen = n;
+      } catch {
+        w.close(); // the cgroup is gone
+      }
+    });
+    return () => {
+      stopped = true;
+      w.close();
+    };
+  }
+  const efd = sys.eventfd();
+  const control = fs.openSync(path.join(cg.dir, 'memory.oom_control'), 'r');
+  try {
+    fs.writeFileSync(path.join(cg.dir, 'cgroup.event_control'), `${efd} ${control}`);
+  } catch (e) {
+    fs.closeSync(efd);
+    fs.closeSync(control);
+    throw e;
+  }
+  const buf = Buffer.alloc(8);
+  const finish = () => {
+    fs.closeSync(efd);
+    fs.closeSync(control);
+  };
+  const next = () =>
+    fs.read(efd, buf, 0, 8, null, (err) => {
+      if (err) {
+        log(`oom watch on ${cg.dir}: ${err.message}`);
+        return finish();
+      }
+      // The eventfd also fires when the cgroup is removed: that is the end, not an OOM.
+      if (stopped || !fs.existsSync(path.join(cg.dir, 'memory.oom_control'))) return finish();
+      onOom();
+      next();
+    });
+  next();
+  return () => {
+    stopped = true;
+  };
+}

@@ -1,0 +1,75 @@
+// tsrun-shim's flags, parsed by hand-sized node:util parseArgs (no yargs in a process that lives per container).
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+
+export interface ShimOptions {
+  id: string;
+  bundle: string;
+  namespace: string;
+  stateDir: string;
+  /** The supervisor's socket; kept for the record (events reach it through Subscribe). */
+  address: string;
+  runtime: string;
+  runtimeRoot?: string;
+  logMaxSize: number;
+}
+
+export const USAGE = `usage: tsrun-shim start  --id ID --bundle DIR --namespace NS --state-dir DIR [--address SOCK] [--runtime PATH] [--runtime-root DIR] [--log-max-size BYTES]
+       tsrun-shim delete --id ID --bundle DIR --state-dir DIR [--runtime PATH] [--runtime-root DIR]`;
+
+/** This repository's bin/tsrun, found upwards from this module (dist/ or a bundle). */
+function defaultRuntime(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'bin', 'tsrun'))) return path.join(dir, 'bin', 'tsrun');
+    if (path.dirname(dir) === dir) return 'tsrun';
+  }
+}
+
+export class UsageError extends Error {}
+
+export function parseOptions(args: string[], need: ('namespace')[] = []): ShimOptions {
+  let v;
+  try {
+    v = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        id: { type: 'string' },
+        bundle: { type: 'string' },
+        namespace: { type: 'string' },
+        'state-dir': { type: 'string' },
+        address: { type: 'string' },
+        runtime: { type: 'string' },
+        'runtime-root': { type: 'string' },
+        'log-max-size': { type: 'string' },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  for (const k of ['id', 'bundle', 'state-dir', ...need] as const) if (!v[k]) throw new UsageError(`--${k} is required`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}$/.test(v.id as string)) throw new UsageError(`--id "${v.id}": letters, digits, '_', '+', '.', '-', not starting with a symbol`);
+  const max = v['log-max-size'] ?? '0';
+  if (!/^\d+$/.test(max)) throw new UsageError(`--log-max-size "${max}": a number of bytes`);
+  return {
+    id: v.id as string,
+    bundle: path.resolve(v.bundle as string),
+    namespace: v.namespace ?? 'default',
+    stateDir: path.resolve(v['state-dir'] as string),
+    address: v.address ?? '',
+    runtime: v.runtime ? path.resolve(v.runtime) : defaultRuntime(),
+    ...(v['runtime-root'] ? { runtimeRoot: path.resolve(v['runtime-root']) } : {}),
+    logMaxSize: Number(max),
+  };
+}
+
+export const files = (o: ShimOptions) => ({
+  socket: path.join(o.stateDir, 'shim.sock'),
+  journal: path.join(o.stateDir, 'events.log'),
+  log: path.join(o.stateDir, 'shim.log'),
+  address: path.join(o.bundle, 'shim.address'),
+  pid: path.join(o.bundle, 'shim.pid'),
+});

@@ -1,0 +1,39 @@
+// `tsrun-shim start`: starts the shim (`tsrun-shim serve`, same engine and script) in a session of its own with
+// its stdio on <state-dir>/shim.log, and returns once the shim says on fd 3 that its socket is served:
+//
+//   start                                   serve (setsid)
+//   mkdir state dir; spawn ---------------> subreaper, journal, listen on shim.sock (0600),
+//                                           write <bundle>/shim.pid and shim.address
+//                 <------------- fd 3 ----- "ok <socket path>\n", close
+//   print the address, exit 0               ... serves until Shutdown
+//
+// EOF on fd 3 without "ok" means the shim failed: its last log line is the error.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { type ShimOptions, files } from './options.js';
+
+export async function startShim(o: ShimOptions, rawArgs: string[]): Promise<string> {
+  fs.mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  const f = files(o);
+  const logFd = fs.openSync(f.log, 'a', 0o600);
+  const script = process.argv[1] as string;
+  const child = spawn(process.execPath, [...process.execArgv, script, 'serve', ...rawArgs], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd, 'pipe'],
+    cwd: '/',
+    env: process.env,
+  });
+  fs.closeSync(logFd);
+  const pipe = child.stdio[3] as NodeJS.ReadableStream | null;
+  let said = '';
+  pipe?.on('data', (d: Buffer) => (said += d.toString()));
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, sig) => resolve(`the shim exited (${code ?? sig}) before serving`)));
+  const done = new Promise<void>((resolve) => pipe?.on('end', resolve) ?? resolve());
+  const outcome = await Promise.race([done.then(() => ''), exited]);
+  child.unref();
+  (pipe as unknown as { destroy?: () => void } | null)?.destroy?.();
+  const m = /^ok (.+)\n/.exec(said);
+  if (m) return m[1] as string;
+  const last = fs.readFileSync(f.log, 'utf8').trim().split('\n').at(-1) ?? '';
+  throw new Error(`${last.replace(/^\S+ /, '') || outcome || 'the shim did not start'} (log: ${f.log})`);
+}
