@@ -1,6 +1,6 @@
 // One error type for the supervisor with stable codes; the gRPC layer (api/server.ts) maps them to status codes,
 // nothing else looks at gRPC.
-export type ErrorCode = 'invalid_argument' | 'not_found' | 'exists' | 'failed_precondition' | 'unavailable' | 'internal';
+export type ErrorCode = 'invalid_argument' | 'not_found' | 'exists' | 'failed_precondition' | 'unavailable' | 'unknown' | 'internal';
 
 export class SupervisorError extends Error {
   constructor(
@@ -18,7 +18,7 @@ export const exists = (message: string): SupervisorError => new SupervisorError(
 export const precondition = (message: string): SupervisorError => new SupervisorError('failed_precondition', message);
 
 // gRPC status numbers the shim answers with (frame.proto Response.code).
-const FROM_SHIM: Record<number, ErrorCode> = { 3: 'invalid_argument', 5: 'not_found', 6: 'exists', 9: 'failed_precondition', 14: 'unavailable' };
+const FROM_SHIM: Record<number, ErrorCode> = { 2: 'unknown', 3: 'invalid_argument', 5: 'not_found', 6: 'exists', 9: 'failed_precondition', 14: 'unavailable' };
 
 /** A shim's error as a SupervisorError with the same code and the shim's (for a runtime failure, tsrun's) message. */
 export function fromShim(err: unknown): Error {

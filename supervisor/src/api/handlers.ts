@@ -14,6 +14,7 @@ const CODES: Record<ErrorCode, grpc.status> = {
   exists: grpc.status.ALREADY_EXISTS,
   failed_precondition: grpc.status.FAILED_PRECONDITION,
   unavailable: grpc.status.UNAVAILABLE,
+  unknown: grpc.status.UNKNOWN,
   internal: grpc.status.INTERNAL,
 };
 

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 
 export interface Attached {
   stdio: { stdin: string; stdout: string; stderr: string; terminal: boolean };
-  /** Resolves once the output FIFOs are at EOF (the process and everything holding its output have ended). */
-  drained: Promise<void>;
+  /** Call once the process has exited: resolves when all its output has been copied. */
+  drained(): Promise<void>;
   close(): void;
 }
 
@@ -28,7 +28,21 @@ export function attachFifos(tty: boolean): Attached {
       s.on('end', resolve);
       s.on('error', () => resolve());
     });
-  const drained = Promise.all([copyOut(stdio.stdout, process.stdout), ...(tty ? [] : [copyOut(stdio.stderr, process.stderr)])]).then(() => undefined);
+  const outputs = [stdio.stdout, ...(tty ? [] : [stdio.stderr])];
+  const copied = Promise.all([copyOut(stdio.stdout, process.stdout), ...(tty ? [] : [copyOut(stdio.stderr, process.stderr)])]);
+  // Once the process has exited: open and close each output FIFO for writing ourselves. The reads above then end
+  // as soon as the shim's ends are closed too, and at once if the shim never opened them (an open for reading
+  // waits for a writer and would otherwise wait forever).
+  const drained = async (): Promise<void> => {
+    for (const f of outputs) {
+      try {
+        fs.closeSync(fs.openSync(f, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      } catch {
+        // ENXIO: our reader is not there any more (already at EOF)
+      }
+    }
+    await copied;
+  };
 
   const input = fs.createWriteStream(stdio.stdin);
   input.on('error', () => undefined);

@@ -13,6 +13,7 @@ import { Task } from '../runtime/task.js';
 import type { ContainerRecord } from '../store/containers.js';
 import { bundleDir, removeTask, type StdioRecord, type TaskRecord } from '../store/tasks.js';
 import { parseSpec } from './containers.js';
+import { checkBundle } from './validate.js';
 
 export interface TaskDeps {
   state: string;
@@ -76,13 +77,19 @@ export class TaskService {
       await fs.mkdir(opts.bundle, { recursive: true, mode: 0o711 });
       let task: Task | undefined;
       let mounted = false;
+      let started = false;
       try {
         const spec = parseSpec(c.spec, `container ${id}`);
         const oldRoot = (spec.root ?? {}) as Record<string, unknown>;
         mounted = c.rootfs.mounts.length > 0;
         const rootPath = mounted ? await mountRootfs(opts.bundle, c.rootfs.mounts) : c.rootfs.path;
         spec.root = { ...oldRoot, path: rootPath };
+        // each namespace's containers in a cgroup of their own (ids repeat across namespaces), as containerd does
+        const linux = (spec.linux ??= {}) as Record<string, unknown>;
+        linux.cgroupsPath ??= `/tsrund/${ns}/${id}`;
         await fs.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(spec));
+        await checkBundle(opts.bundle, spec);
+        started = true;
         const address = await this.d.launcher.start(opts);
         const shim = await this.d.launcher.connect(address);
         const rec: TaskRecord = { namespace: ns, id, bundle: opts.bundle, address, pid: 0, stdio, lastSeq: 0, mounted };
@@ -94,19 +101,19 @@ export class TaskService {
         this.tasks.set(task.key, task);
         return task;
       } catch (err) {
-        await this.discard(opts, task, mounted).catch(() => undefined);
+        await this.discard(opts, task, mounted, started).catch(() => undefined);
         throw fromShim(err);
       }
     });
   }
 
   /** Removes a task that failed to be created or whose shim is gone: shim, runtime state, mounts, bundle. */
-  async discard(opts: ShimOptions, task: Task | undefined, mounted: boolean): Promise<ExitInfo | undefined> {
+  async discard(opts: ShimOptions, task: Task | undefined, mounted: boolean, started = true): Promise<ExitInfo | undefined> {
     if (task) {
       await task.shim.shutdown(opts.id, true).catch(() => undefined);
       await task.drain(1000);
     }
-    const exit = await this.d.launcher.cleanup(opts).catch(() => undefined);
+    const exit = started ? await this.d.launcher.cleanup(opts).catch(() => undefined) : undefined;
     if (mounted) await unmountRootfs(opts.bundle);
     await fs.rm(opts.bundle, { recursive: true, force: true });
     return exit;

@@ -77,8 +77,19 @@ describe('tsrund bad input (fake shim)', () => {
     assert.equal(f.details, 'config.json: process: required to create a container');
     assert.deepEqual((await c.tasks.List({})).tasks, []);
     assert.equal(fs.existsSync(path.join(h.dir, 'state', 'bundles', 'default', 'rejected')), false);
-    assert.equal(h.launcher.cleanups.at(-1)?.id, 'rejected');
+    assert.equal([...h.launcher.shims.values()].some((x) => x.opts.id === 'rejected'), false, 'checked before any shim is started');
     await c.containers.Delete({ id: 'rejected' });
+  });
+
+  it('cleans up when the shim fails to create the container', async () => {
+    await create('shimfails', spec(['fail-in-shim']));
+    const f = await failure(c.tasks.Create({ containerId: 'shimfails' }));
+    assert.equal(f.code, grpc.status.UNKNOWN);
+    assert.equal(f.details, 'tsrun create: fail-in-shim: EPERM');
+    assert.equal(fs.existsSync(path.join(h.dir, 'state', 'bundles', 'default', 'shimfails')), false);
+    assert.equal(h.launcher.cleanups.at(-1)?.id, 'shimfails');
+    assert.deepEqual((await c.tasks.List({})).tasks, []);
+    await c.containers.Delete({ id: 'shimfails' });
   });
 
   it('answers malformed and oversized requests and keeps serving', async () => {

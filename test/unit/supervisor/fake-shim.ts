@@ -78,6 +78,7 @@ function client(shim: FakeShim): ShimApi {
     },
     async create(req) {
       const spec = JSON.parse(fs.readFileSync(path.join(req.bundle, 'config.json'), 'utf8'));
+      if (spec.process?.args?.[0] === 'fail-in-shim') throw new ShimErr(2, 'tsrun create: fail-in-shim: EPERM');
       if (!spec.process) throw new ShimErr(3, 'config.json: process: required to create a container');
       if (!fs.existsSync(spec.root.path.startsWith('/') ? spec.root.path : path.join(req.bundle, spec.root.path))) throw new ShimErr(3, 'config.json: root.path: no such directory');
       const p: FakeProc = { pid: nextPid++, status: Status.CREATED, stdio: req.stdio, waiters: [] };

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Argv } from 'yargs';
 import { print, table, time } from '../format.js';
 import { makeSpec } from '../spec.js';
+import { command } from './run.js';
 import { type Ctx, labelsOf } from '../context.js';
 import type { Msg } from '../../client.js';
 
@@ -22,7 +23,7 @@ export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
           .option('cwd', { type: 'string' })
           .option('tty', { alias: 't', type: 'boolean', default: false }),
       async (a) => {
-        const spec = makeSpec({ config: a.config, args: a.cmd.map(String), env: a.env, cwd: a.cwd, tty: a.tty });
+        const spec = makeSpec({ config: a.config, args: command(a), env: a.env, cwd: a.cwd, tty: a.tty });
         const c = ctx();
         await c.client.containers.Create({ container: { id: a.id, spec: JSON.stringify(spec), labels: labelsOf(a.label), rootfs: { path: path.resolve(a.rootfs) } } });
       },

@@ -27,7 +27,7 @@ export async function startProcess(c: Ctx, id: string, o: StartOptions): Promise
     const forward = (sig: NodeJS.Signals) => void t.Kill({ containerId: id, execId, signal: sig === 'SIGINT' ? 2 : 15 }).catch(() => undefined);
     if (!o.tty) for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, forward);
     const exit = await t.Wait({ containerId: id, execId });
-    await io.drained;
+    await io.drained();
     stopResize();
     return exit.exitStatus as number;
   } finally {
@@ -53,7 +53,7 @@ export function runCommand(y: Argv, ctx: () => Ctx): Argv {
         .option('label', { type: 'string', array: true, default: [] }),
     async (a) => {
       const c = ctx();
-      const spec = makeSpec({ config: a.config, args: a.cmd.map(String), env: a.env, cwd: a.cwd, tty: a.tty });
+      const spec = makeSpec({ config: a.config, args: command(a), env: a.env, cwd: a.cwd, tty: a.tty });
       const labels = Object.fromEntries(a.label.map((kv) => [kv.split('=')[0], kv.split('=').slice(1).join('=')]));
       await c.client.containers.Create({ container: { id: a.id, spec: JSON.stringify(spec), labels, rootfs: { path: path.resolve(a.rootfs) } } });
       let code = 0;
@@ -68,6 +68,11 @@ export function runCommand(y: Argv, ctx: () => Ctx): Argv {
       process.exitCode = code;
     },
   );
+}
+
+/** The command: positionals after the id, and everything after `--`. */
+export function command(a: { cmd?: (string | number)[]; '--'?: (string | number)[] }): string[] {
+  return [...(a.cmd ?? []), ...(a['--'] ?? [])].map(String);
 }
 
 export { execProcess };

@@ -4,7 +4,7 @@ import type { Msg } from '../../client.js';
 import { type Ctx, signalNumber } from '../context.js';
 import { print, statusName, table, time } from '../format.js';
 import { execProcess } from '../spec.js';
-import { startProcess } from './run.js';
+import { command, startProcess } from './run.js';
 
 const id = { type: 'string', demandOption: true } as const;
 
@@ -40,12 +40,12 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
     },
   );
   y.command(
-    'exec <id> <cmd..>',
+    'exec <id> [cmd..]',
     'run another process in a running task, attached unless -d',
     (a) =>
       a
         .positional('id', id)
-        .positional('cmd', { type: 'string', array: true, demandOption: true })
+        .positional('cmd', { type: 'string', array: true, default: [] })
         .option('exec-id', { type: 'string', demandOption: true })
         .option('tty', { alias: 't', type: 'boolean', default: false })
         .option('detach', { alias: 'd', type: 'boolean', default: false })
@@ -54,7 +54,9 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
     async (a) => {
       const c = ctx();
       const spec = (await c.client.containers.Get({ id: a.id })).container.spec as string;
-      const process_ = execProcess(spec, { args: a.cmd.map(String), env: a.env, cwd: a.cwd, tty: a.tty });
+      const args = command(a);
+      if (!args.length) throw new Error('exec needs a command');
+      const process_ = execProcess(spec, { args, env: a.env, cwd: a.cwd, tty: a.tty });
       process.exitCode = await startProcess(c, a.id, { detach: a.detach, tty: a.tty, exec: { id: a.execId, process: process_ } });
     },
   );
