@@ -74,7 +74,11 @@ export async function connectShim(address: string): Promise<ShimApi> {
     pause: (id) => c.pause(id),
     resume: (id) => c.resume(id),
     pids: (id) => c.pids(id),
-    stats: async (id) => Buffer.from(JSON.stringify(await c.stats(id))),
+    // `tsrun events --stats` prints an event ({type: "stats", id, data}); the statistics are its data
+    stats: async (id) => {
+      const ev = (await c.stats(id)) as { type?: string; data?: unknown } | null;
+      return Buffer.from(JSON.stringify(ev?.type === 'stats' && ev.data ? ev.data : ev));
+    },
     update: (id, resources) => c.update(id, JSON.parse(resources.toString()) as object),
     resizePty: (r) => c.resizePty(r),
     closeIO: (r) => c.closeIO(r),

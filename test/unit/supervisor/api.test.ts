@@ -63,7 +63,7 @@ describe('tsrund API (fake shim)', () => {
     sub.close();
     assert.deepEqual(
       got.map((e) => `${e.topic}${e.execId ? ':' + e.execId : ''}`),
-      ['/containers/create', '/tasks/create', '/tasks/start', '/tasks/exec-added:e1', '/tasks/exec-started:e1', '/tasks/paused', '/tasks/resumed', '/tasks/exit:e1', '/tasks/delete:e1', '/tasks/exit', '/tasks/delete', '/containers/delete'],
+      ['/containers/create', '/tasks/create', '/tasks/start', '/tasks/exec-added:e1', '/tasks/exec-started:e1', '/tasks/paused', '/tasks/resumed', '/tasks/exit:e1', '/tasks/exit', '/tasks/delete', '/containers/delete'],
     );
     const seqs = got.map((e) => e.seq);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));

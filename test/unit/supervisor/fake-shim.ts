@@ -139,7 +139,8 @@ function client(shim: FakeShim): ShimApi {
       if (p.status !== Status.STOPPED && p.status !== Status.CREATED) throw new ShimErr(9, `process ${r.execId || 'init'} is running`);
       shim.procs.delete(r.execId);
       const exit = p.exit ?? { pid: p.pid, exitStatus: 137, exitedAt: Date.now() * 1e6 };
-      shim.emit('/tasks/delete', r.execId, exit);
+      // as containerd's shims: a deletion event for the init process only
+      if (!r.execId) shim.emit('/tasks/delete', '', exit);
       return exit;
     },
     async shutdown() {
