@@ -99,7 +99,7 @@ export class TestDaemon {
         // gone
       }
     }
-    return out.filter((p) => p !== this.proc?.pid);
+    return out.filter((p) => p !== this.proc?.pid && p !== process.pid);
   }
 
   cgroups(): string[] {

@@ -10,7 +10,7 @@ import { EXAMPLE_ROOTFS, TestDaemon, skipReason, spec, waitFor } from './daemon.
 
 const skip = skipReason();
 
-describe('tsrund lifecycle through gRPC', { skip }, () => {
+describe('tsrund lifecycle through gRPC', { skip, timeout: 120_000 }, () => {
   let d: TestDaemon;
   let c: TsrundClient;
   before(async () => {
