@@ -1,6 +1,12 @@
 // Attaching tsctl's stdio to a process, as ctr does: FIFOs in a private temp directory are given to tsrund (the
 // shim opens them), tsctl copies its stdin into one and the others to its stdout and stderr. With a terminal,
 // stdin is raw and window size changes are sent on (SIGWINCH -> ResizePty).
+//
+// No open here ever waits for the shim (an open of a FIFO blocks until the other side opens it, and a shim that
+// fails never will): each output FIFO is opened for reading non-blocking, then tsctl holds a write end of its own,
+// which lets a blocking read end open at once. The reads then see EOF only when both the shim's write end and
+// tsctl's are closed: tsctl closes its own once the process has exited (drained()). stdin is opened read-write,
+// which never blocks either; closing it is the process's EOF.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,9 +14,27 @@ import * as path from 'node:path';
 
 export interface Attached {
   stdio: { stdin: string; stdout: string; stderr: string; terminal: boolean };
+  /** Call once the shim has opened the FIFOs (the process is created). */
+  copyStdin(): void;
   /** Call once the process has exited: resolves when all its output has been copied. */
   drained(): Promise<void>;
   close(): void;
+}
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK } = fs.constants;
+
+function openOutput(fifo: string, to: NodeJS.WriteStream): { hold: number; copied: Promise<void> } {
+  const probe = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
+  const hold = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
+  const fd = fs.openSync(fifo, O_RDONLY);
+  fs.closeSync(probe);
+  const copied = new Promise<void>((resolve) => {
+    const s = fs.createReadStream('', { fd });
+    s.on('data', (d) => to.write(d));
+    s.on('end', resolve);
+    s.on('error', () => resolve());
+  });
+  return { hold, copied };
 }
 
 export function attachFifos(tty: boolean): Attached {
@@ -20,38 +44,21 @@ export function attachFifos(tty: boolean): Attached {
   const r = spawnSync('mkfifo', ['-m', '0600', ...fifos], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`mkfifo in ${dir}: ${r.stderr.trim() || r.error?.message}`);
 
-  // The opens block (in libuv's threads) until the shim opens the other ends.
-  const copyOut = (fifo: string, to: NodeJS.WriteStream): Promise<void> =>
-    new Promise((resolve) => {
-      const s = fs.createReadStream(fifo);
-      s.on('data', (d) => to.write(d));
-      s.on('end', resolve);
-      s.on('error', () => resolve());
-    });
-  const outputs = [stdio.stdout, ...(tty ? [] : [stdio.stderr])];
-  const copied = Promise.all([copyOut(stdio.stdout, process.stdout), ...(tty ? [] : [copyOut(stdio.stderr, process.stderr)])]);
-  // Once the process has exited: open and close each output FIFO for writing ourselves. The reads above then end
-  // as soon as the shim's ends are closed too, and at once if the shim never opened them (an open for reading
-  // waits for a writer and would otherwise wait forever).
-  const drained = async (): Promise<void> => {
-    for (const f of outputs) {
-      try {
-        fs.closeSync(fs.openSync(f, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      } catch {
-        // ENXIO: our reader is not there any more (already at EOF)
-      }
-    }
-    await copied;
-  };
-
-  const input = fs.createWriteStream(stdio.stdin);
+  const outputs = [openOutput(stdio.stdout, process.stdout), ...(tty ? [] : [openOutput(stdio.stderr, process.stderr)])];
+  const input = fs.createWriteStream('', { fd: fs.openSync(stdio.stdin, O_RDWR) });
   input.on('error', () => undefined);
-  if (tty && process.stdin.isTTY) process.stdin.setRawMode(true);
-  process.stdin.pipe(input);
-  process.stdin.on('error', () => undefined);
   return {
     stdio,
-    drained,
+    // only once the shim has its end open: a FIFO's buffered data is lost when its last holder closes it
+    copyStdin() {
+      if (tty && process.stdin.isTTY) process.stdin.setRawMode(true);
+      process.stdin.pipe(input);
+      process.stdin.on('error', () => undefined);
+    },
+    async drained() {
+      for (const o of outputs) fs.closeSync(o.hold);
+      await Promise.all(outputs.map((o) => o.copied));
+    },
     close() {
       if (tty && process.stdin.isTTY) process.stdin.setRawMode(false);
       process.stdin.unpipe(input);

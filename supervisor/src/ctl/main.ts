@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const y = yargs(hideBin(process.argv))
     .scriptName('tsctl')
     .parserConfiguration({ 'populate--': true })
-    .option('address', { alias: 'a', type: 'string', default: '/run/tsrund/tsrund.sock', describe: "tsrund's socket", global: true })
+    .option('address', { type: 'string', default: '/run/tsrund/tsrund.sock', describe: "tsrund's socket", global: true })
     .option('namespace', { alias: 'n', type: 'string', default: 'default', global: true })
     .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', global: true })
     .middleware((a) => {

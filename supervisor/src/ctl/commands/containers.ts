@@ -18,8 +18,8 @@ export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
           .positional('id', { type: 'string', demandOption: true })
           .positional('cmd', { type: 'string', array: true, default: [] })
           .option('config', { type: 'string', describe: 'an OCI config.json to use' })
-          .option('label', { type: 'string', array: true, default: [], describe: 'K=V' })
-          .option('env', { type: 'string', array: true, default: [], describe: 'K=V' })
+          .option('label', { type: 'string', array: true, nargs: 1, default: [], describe: 'K=V' })
+          .option('env', { type: 'string', array: true, nargs: 1, default: [], describe: 'K=V' })
           .option('cwd', { type: 'string' })
           .option('tty', { alias: 't', type: 'boolean', default: false }),
       async (a) => {
@@ -31,7 +31,7 @@ export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
     .command(
       ['list', 'ls'],
       'list containers',
-      (a) => a.option('filter', { type: 'string', array: true, default: [], describe: 'id==X, labels.K==V, labels.K, ...' }).option('quiet', { alias: 'q', type: 'boolean' }),
+      (a) => a.option('filter', { type: 'string', array: true, nargs: 1, default: [], describe: 'id==X, labels.K==V, labels.K, ...' }).option('quiet', { alias: 'q', type: 'boolean' }),
       async (a) => {
         const c = ctx();
         const list = (await c.client.containers.List({ filters: a.filter })).containers as Msg[];

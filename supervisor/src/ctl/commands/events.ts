@@ -7,7 +7,7 @@ export function eventsCommand(y: Argv, ctx: () => Ctx): Argv {
   return y.command(
     'events',
     'print events as they happen',
-    (a) => a.option('topic', { type: 'string', array: true, default: [], describe: 'a topic, or a prefix ending in /' }).option('after', { type: 'number', default: 0, describe: 'first replay kept events after this seq' }),
+    (a) => a.option('topic', { type: 'string', array: true, nargs: 1, default: [], describe: 'a topic, or a prefix ending in /' }).option('after', { type: 'number', default: 0, describe: 'first replay kept events after this seq' }),
     async (a) => {
       const c = ctx();
       const sub = c.client.subscribe(a.topic, a.after);

@@ -21,6 +21,7 @@ export async function startProcess(c: Ctx, id: string, o: StartOptions): Promise
   try {
     if (o.exec) await t.Exec({ containerId: id, execId, spec: JSON.stringify(o.exec.process), stdio });
     else await t.Create({ containerId: id, stdio });
+    io?.copyStdin();
     await t.Start({ containerId: id, execId });
     if (!io) return 0;
     const stopResize = o.tty ? followWindow((width, height) => void t.ResizePty({ containerId: id, execId, width, height }).catch(() => undefined)) : () => undefined;
@@ -47,10 +48,10 @@ export function runCommand(y: Argv, ctx: () => Ctx): Argv {
         .option('rm', { type: 'boolean', default: false, describe: 'delete the task and container once it exits' })
         .option('tty', { alias: 't', type: 'boolean', default: false })
         .option('detach', { alias: 'd', type: 'boolean', default: false })
-        .option('env', { type: 'string', array: true, default: [], describe: 'K=V' })
+        .option('env', { type: 'string', array: true, nargs: 1, default: [], describe: 'K=V' })
         .option('cwd', { type: 'string' })
         .option('config', { type: 'string', describe: 'an OCI config.json to start from' })
-        .option('label', { type: 'string', array: true, default: [] }),
+        .option('label', { type: 'string', array: true, nargs: 1, default: [] }),
     async (a) => {
       const c = ctx();
       const spec = makeSpec({ config: a.config, args: command(a), env: a.env, cwd: a.cwd, tty: a.tty });

@@ -49,7 +49,7 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
         .option('exec-id', { type: 'string', demandOption: true })
         .option('tty', { alias: 't', type: 'boolean', default: false })
         .option('detach', { alias: 'd', type: 'boolean', default: false })
-        .option('env', { type: 'string', array: true, default: [] })
+        .option('env', { type: 'string', array: true, nargs: 1, default: [] })
         .option('cwd', { type: 'string' }),
     async (a) => {
       const c = ctx();
