@@ -2,10 +2,12 @@
 // for unary calls, which may run concurrently; subscribe() and attach() each open a connection of their own,
 // closed when the iteration ends (the protocol ends a stream when the client hangs up). Independent of the server.
 //
-//   const shim = await ShimClient.connect(fs.readFileSync(`${bundle}/shim.address`, 'utf8').trim());
+//   const shim = await ShimClient.fromBundle(bundle);   // or ShimClient.connect(socketPath)
 //   await shim.create({ id, bundle });
 //   for await (const ev of shim.subscribe(lastSeq)) { ... }
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { join } from 'node:path';
 import type * as api from './api.js';
 import { SERVICE, msg } from './api.js';
 import { Code } from './rpc/codes.js';
@@ -139,6 +141,12 @@ export class ShimClient {
     return new ShimClient(address, await Connection.open(address));
   }
 
+  /** Connects to the shim of the container whose bundle this is (its `shim.address`). */
+  static fromBundle(bundle: string): Promise<ShimClient> {
+    return ShimClient.connect(readFileSync(join(bundle, 'shim.address'), 'utf8').trim());
+  }
+
+  /** Closes the connection of the unary calls; calls still waiting reject with code Unavailable. */
   close(): void {
     this.conn.close();
   }

@@ -43,6 +43,13 @@ export class Journal {
     const old = readJournal(path);
     this.seq = old.at(-1)?.seq ?? 0n;
     this.fd = fs.openSync(path, 'a', 0o600);
+    // A line torn by a crash was never reported (record fsyncs before telling anyone): drop it, or the next
+    // record would be glued to it.
+    const size = fs.fstatSync(this.fd).size;
+    if (size > 0) {
+      const text = fs.readFileSync(path);
+      if (text[size - 1] !== 0x0a) fs.ftruncateSync(this.fd, text.lastIndexOf(0x0a) + 1);
+    }
   }
 
   record(f: EventFields): Event {

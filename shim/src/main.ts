@@ -1,7 +1,7 @@
 // tsrun-shim: the per-container shim (see shim/README.md). `start` and `delete` are for callers; `serve` is what
 // `start` runs in the background.
 import { deleteShim } from './delete.js';
-import { openNullIO } from './null-io.js';
+import { openProcessIO } from './io/index.js';
 import { USAGE, UsageError, parseOptions } from './options.js';
 import { runShim } from './serve.js';
 import { startShim } from './start.js';
@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const o = parseOptions(rest, ['namespace']);
-      await runShim(o, openNullIO, (address) => {
+      await runShim(o, openProcessIO, (address) => {
         try {
           fs.writeSync(3, `ok ${address}\n`);
           fs.closeSync(3);

@@ -38,9 +38,18 @@ export function memoryCgroup(pid: number, read = (p: string) => fs.readFileSync(
   return v2 && fs.existsSync(path.join(v2.dir, 'memory.events')) ? v2 : undefined;
 }
 
-export function oomKillCount(eventsFile: string): number {
-  const m = /^oom_kill (\d+)$/m.exec(fs.readFileSync(eventsFile, 'utf8'));
+export function oomKillCount(file: string): number {
+  const m = /^oom_kill (\d+)$/m.exec(fs.readFileSync(file, 'utf8'));
   return m ? Number(m[1]) : 0;
+}
+
+/** The cgroup's OOM kill count (v1: memory.oom_control's oom_kill line, kernel 4.13+), undefined if unreadable. */
+export function oomKills(cg: MemoryCgroup): number | undefined {
+  try {
+    return oomKillCount(path.join(cg.dir, cg.version === 2 ? 'memory.events' : 'memory.oom_control'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Calls onOom at each OOM of the cgroup until the returned stop function is called or the cgroup goes away. */

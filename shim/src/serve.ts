@@ -10,7 +10,7 @@ import { Reaper } from './reaper.js';
 import { serve } from './rpc/server.js';
 import { Runtime } from './runtime.js';
 import { handlers } from './service.js';
-import { sys } from './sys.js';
+import { loadSys } from './sys.js';
 import { Task } from './task.js';
 
 export const VERSION = '0.1.0';
@@ -38,10 +38,27 @@ async function clearStaleSocket(sock: string): Promise<void> {
   fs.rmSync(sock, { force: true });
 }
 
+/**
+ * Bun collects garbage lazily: after a burst of calls (execs) an idle shim would keep tens of MB of dead objects
+ * for a long while. Two seconds after the last call, a full collection gives them back; the shim is idle most of its
+ * life, and one shim runs per container. Node has no such hook without --expose-gc; its collector is less lazy.
+ */
+function collectWhenIdle(): () => void {
+  const bun = (globalThis as { Bun?: { gc(full: boolean): void } }).Bun;
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    if (!bun) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => bun.gc(true), 2000);
+    timer.unref();
+  };
+}
+
 export async function runShim(o: ShimOptions, openIO: OpenProcessIO, ready: (address: string) => void): Promise<void> {
   const f = files(o);
   if (Buffer.byteLength(f.socket) > 107) throw new Error(`${f.socket}: too long for a unix socket address (107 bytes at most): use a shorter --state-dir`);
   fs.mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  const sys = await loadSys();
   sys.setChildSubreaper();
   const journal = new Journal(f.journal, { namespace: o.namespace, containerId: o.id });
   let task: Task | undefined;
@@ -52,7 +69,7 @@ export async function runShim(o: ShimOptions, openIO: OpenProcessIO, ready: (add
   const t = task;
   let end: () => void = () => {};
   const ending = new Promise<void>((r) => (end = r));
-  const server = await serve(f.socket, handlers({ task: t, journal, runtime, namespace: o.namespace, version: VERSION, shutdown, ending }), log);
+  const server = await serve(f.socket, handlers({ task: t, journal, runtime, namespace: o.namespace, version: VERSION, shutdown, ending }), { log, afterCall: collectWhenIdle() });
   reaper.start();
   writeAtomic(f.pid, `${process.pid}`);
   writeAtomic(f.address, f.socket);

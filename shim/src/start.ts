@@ -13,6 +13,9 @@ import * as fs from 'node:fs';
 import { type ShimOptions, files } from './options.js';
 
 export async function startShim(o: ShimOptions, rawArgs: string[]): Promise<string> {
+  if (!fs.statSync(o.bundle, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--bundle ${o.bundle}: no such directory`);
+  if (!fs.statSync(o.runtime, { throwIfNoEntry: false })?.isFile()) throw new Error(`--runtime ${o.runtime}: no such file`);
+  const fresh = !fs.existsSync(o.stateDir);
   fs.mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const f = files(o);
   const logFd = fs.openSync(f.log, 'a', 0o600);
@@ -35,5 +38,8 @@ export async function startShim(o: ShimOptions, rawArgs: string[]): Promise<stri
   const m = /^ok (.+)\n/.exec(said);
   if (m) return m[1] as string;
   const last = fs.readFileSync(f.log, 'utf8').trim().split('\n').at(-1) ?? '';
-  throw new Error(`${last.replace(/^\S+ /, '') || outcome || 'the shim did not start'} (log: ${f.log})`);
+  // A shim that did not start leaves nothing behind but what was there before.
+  for (const file of [f.socket, f.address, f.pid]) fs.rmSync(file, { force: true });
+  if (fresh) fs.rmSync(o.stateDir, { recursive: true, force: true });
+  throw new Error(`${last.replace(/^\S+ /, '') || outcome || 'the shim did not start'} (log: ${fresh ? 'removed' : f.log})`);
 }

@@ -4,9 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Stdio } from './api.js';
 import { Status, Topic } from './api.js';
+import { logFiles } from './io/index.js';
 import type { OpenProcessIO } from './io/types.js';
 import type { Journal } from './journal.js';
-import { type MemoryCgroup, memoryCgroup, watchOom } from './oom.js';
+import { type MemoryCgroup, memoryCgroup, oomKills, watchOom } from './oom.js';
 import { type Exit, type Proc, Processes, newProc } from './processes.js';
 import { exists, invalid, precondition } from './rpc/codes.js';
 import type { Runtime } from './runtime.js';
@@ -33,8 +34,13 @@ const EXEC_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 export class Task {
   readonly procs = new Processes();
   deleted = false;
+  private deleting = false;
   oomKilled = false;
   private stopOom: (() => void) | undefined;
+  private memory: MemoryCgroup | undefined;
+  /** Without a pid namespace of its own, the container's other processes outlive its init unless killed. */
+  private sharedPidNs = false;
+  private oomsPublished = 0;
 
   constructor(
     readonly o: TaskOptions,
@@ -59,35 +65,51 @@ export class Task {
     const p = newProc('', stdio, this.file(`${this.o.id}.log`));
     this.procs.init = p;
     const pidFile = this.file('init.pid');
+    let created = false;
     try {
       const io = await this.io(p);
       const rs = io.runtimeStdio();
       const console = rs.consoleSocket ? ['--console-socket', rs.consoleSocket] : [];
       await this.runtime.run(['create', '--bundle', bundle, '--pid-file', pidFile, ...console, this.o.id], { stdio: rs.stdio, env: RUNTIME_ENV });
+      created = true;
       await io.started();
     } catch (e) {
+      // A container whose stdio could not be set up is not kept: nobody could see its output.
+      if (created) await this.runtime.run(['delete', '--force', this.o.id]).catch((de: Error) => this.log(de.message));
       this.procs.init = undefined;
       p.io?.close();
       throw e;
     }
+    this.sharedPidNs = !hasPidNs(bundle);
     const early = this.procs.register(p, readPid(pidFile));
     this.journal.record({ topic: Topic.create, pid: p.pid });
     this.watchOom(p.pid);
-    if (early) void this.exited(p, early);
+    if (early) {
+      this.log(`init ${p.pid} exited before its pid file was read`);
+      void this.exited(p, early);
+    }
     return p.pid;
   }
 
   private watchOom(pid: number): void {
-    let cg: MemoryCgroup | undefined;
     try {
-      cg = memoryCgroup(pid);
-      if (cg) this.stopOom = watchOom(cg, this.sys, () => this.oom(), this.log);
+      this.memory = memoryCgroup(pid);
+      if (this.memory) this.stopOom = watchOom(this.memory, this.sys, () => this.checkOom(true), this.log);
     } catch (e) {
-      this.log(`no OOM notification for ${cg?.dir ?? `pid ${pid}`}: ${(e as Error).message}`);
+      this.log(`no OOM notification for ${this.memory?.dir ?? `pid ${pid}`}: ${(e as Error).message}`);
     }
   }
 
-  private oom(): void {
+  /**
+   * Publishes /tasks/oom once per new OOM kill the cgroup counts. Called by the watch (`notified`: publish even
+   * where the kernel keeps no count) and before the init's exit is recorded, so that the OOM event comes first
+   * even when the exit is reaped before the notification is read.
+   */
+  private checkOom(notified: boolean): void {
+    if (!this.memory) return;
+    const n = oomKills(this.memory);
+    if (n === undefined || n === 0 ? !notified : n <= this.oomsPublished) return;
+    this.oomsPublished = n || this.oomsPublished + 1;
     this.oomKilled = true;
     this.journal.record({ topic: Topic.oom });
   }
@@ -110,6 +132,7 @@ export class Task {
       await this.io(p);
     } catch (e) {
       this.procs.execs.delete(execId);
+      fs.rmSync(this.file(`exec-${execId}.json`), { force: true });
       throw e;
     }
     this.journal.record({ topic: Topic.execAdded, execId });
@@ -142,9 +165,18 @@ export class Task {
     const console = rs.consoleSocket ? ['--console-socket', rs.consoleSocket] : [];
     try {
       await this.runtime.run(['exec', '--process', this.file(`exec-${p.execId}.json`), '--pid-file', pidFile, '--detach', ...console, this.o.id], { stdio: rs.stdio, env: RUNTIME_ENV });
-      await io.started();
       const early = this.procs.register(p, readPid(pidFile));
-      if (early) p.pendingExit = early;
+      if (early) {
+        this.log(`exec ${p.execId} (pid ${p.pid}) exited before its pid file was read`);
+        p.pendingExit = early;
+      }
+      try {
+        await io.started();
+      } catch (e) {
+        // Its stdio could not be set up: the process is not kept (its exit is then recorded as any other).
+        if (!early) process.kill(p.pid, 'SIGKILL');
+        throw e;
+      }
     } finally {
       fs.rmSync(pidFile, { force: true });
     }
@@ -163,11 +195,14 @@ export class Task {
     if (p.exit) return;
     p.exit = e;
     p.status = Status.STOPPED;
+    // As containerd's shim: when the init of a container in the host's pid namespace exits, the rest goes too.
+    if (!p.execId && this.sharedPidNs) await this.runtime.run(['kill', '--all', this.o.id, '9']).catch((err: Error) => this.log(err.message));
     if (p.io) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([p.io.drained(), new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]).catch((err: Error) => this.log(`drain of ${p.execId || 'init'}: ${err.message}`));
       clearTimeout(timer);
     }
+    if (!p.execId) this.checkOom(false);
     this.journal.record({ topic: Topic.exit, execId: p.execId, pid: p.pid, exitStatus: e.status, exitedAt: e.at });
     p.settle(e);
   }
@@ -202,17 +237,25 @@ export class Task {
 
   async delete(execId: string): Promise<Exit & { pid: number }> {
     const p = this.procs.get(execId);
+    if (p.starting || this.deleting) throw precondition(`cannot delete ${execId ? `exec "${execId}"` : `container ${this.o.id}`}: it is ${p.starting ? 'starting' : 'being deleted'}`);
     if (execId) {
       if (p.status !== Status.STOPPED && p.status !== Status.CREATED) throw precondition(`cannot delete exec "${execId}": it is ${statusName(p.status)}`);
       this.procs.execs.delete(execId);
       p.io?.close();
-      fs.rmSync(this.file(`exec-${execId}.json`), { force: true });
+      // An exec's files go with it: the state dir must not grow with the number of execs.
+      for (const f of [this.file(`exec-${execId}.json`), ...logFiles(p.logPath)]) fs.rmSync(f, { force: true });
       return { pid: p.pid, ...(p.exit ?? { status: 0, at: 0n }) };
     }
     if (p.status === Status.RUNNING || p.status === Status.PAUSED) throw precondition(`cannot delete container ${this.o.id}: it is ${statusName(p.status)}`);
     const neverStarted = !p.exit;
-    await this.runtime.run(['delete', ...(neverStarted ? ['--force'] : []), this.o.id]);
-    const e = neverStarted ? await p.exited : (p.exit as Exit);
+    this.deleting = true;
+    let e: Exit;
+    try {
+      await this.runtime.run(['delete', ...(neverStarted ? ['--force'] : []), this.o.id]);
+      e = neverStarted ? await p.exited : (p.exit as Exit);
+    } finally {
+      this.deleting = false;
+    }
     this.stopOom?.();
     for (const x of this.procs.all()) x.io?.close();
     this.procs.execs.clear();
@@ -225,6 +268,15 @@ export class Task {
 
 export function statusName(s: number): string {
   return (Object.entries(Status).find(([, v]) => v === s)?.[0] ?? 'unknown').toLowerCase();
+}
+
+function hasPidNs(bundle: string): boolean {
+  try {
+    const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { linux?: { namespaces?: { type?: string }[] } };
+    return (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid');
+  } catch {
+    return true;
+  }
 }
 
 function readPid(file: string): number {

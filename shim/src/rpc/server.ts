@@ -28,9 +28,15 @@ function errorOf(e: unknown): { code: CodeValue; message: string } {
   return { code: Code.Internal, message: e instanceof Error ? e.message : String(e) };
 }
 
-export function serve(path: string, handlers: Handlers, log: (line: string) => void): Promise<net.Server> {
+export interface ServeOptions {
+  log: (line: string) => void;
+  /** Called after every call has been answered. */
+  afterCall?: () => void;
+}
+
+export function serve(path: string, handlers: Handlers, o: ServeOptions): Promise<net.Server> {
   const table = methods();
-  const server = net.createServer((sock) => connection(sock, table, handlers, log));
+  const server = net.createServer((sock) => connection(sock, table, handlers, o));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
@@ -41,7 +47,8 @@ export function serve(path: string, handlers: Handlers, log: (line: string) => v
   });
 }
 
-function connection(sock: net.Socket, table: Map<string, MethodInfo>, handlers: Handlers, log: (line: string) => void): void {
+function connection(sock: net.Socket, table: Map<string, MethodInfo>, handlers: Handlers, o: ServeOptions): void {
+  const log = o.log;
   const reader = new FrameReader();
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -73,7 +80,7 @@ function connection(sock: net.Socket, table: Map<string, MethodInfo>, handlers: 
       } catch (e) {
         return refuse(`stream ${f.stream}: not a tsrun.frame.v1.Request: ${(e as Error).message}`);
       }
-      void call(f.stream, req);
+      void call(f.stream, req).finally(o.afterCall);
     }
   });
 

@@ -1,0 +1,12 @@
+// The module scripts/gen-shim-proto.js generates at build time (dist/shim/src/rpc/messages.js).
+import type { IConversionOptions, Writer } from 'protobufjs';
+
+export interface StaticType {
+  encode(message: object, writer?: Writer): Writer;
+  decode(bytes: Uint8Array): object;
+  fromObject(value: object): object;
+  toObject(message: object, options: IConversionOptions): object;
+}
+
+export const types: Record<string, StaticType>;
+export const methods: { name: string; request: string; response: string; streaming: boolean }[];
