@@ -77,7 +77,7 @@ describe('tsctl', { skip, timeout: 180_000 }, () => {
   it('run -t gives the process a terminal of the caller\'s size', { skip: which('script') ? false : 'script(1) not installed' }, () => {
     const cmd = `stty cols 91 rows 27; ${TSCTL} --address ${d.address} --namespace ${NS} run -t --rm ${EXAMPLE_ROOTFS} t1 -- sh -c 'tty; stty size; exit 3'`;
     const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 60_000, input: '' });
-    assert.match(r.stdout, /\/dev\/pts\/\d+\r?\n27 91\r?\n/, r.stdout + r.stderr);
+    assert.match(r.stdout, /\/dev\/pts\/\d+\r*\n27 91\r*\n/, JSON.stringify(r.stdout + r.stderr));
     assert.equal(r.status, 3);
   });
 });

@@ -15,16 +15,22 @@ export interface StartOptions {
 
 export async function startProcess(c: Ctx, id: string, o: StartOptions): Promise<number> {
   const execId = o.exec?.id ?? '';
-  const io: Attached | undefined = o.detach ? undefined : attachFifos(o.tty);
-  const stdio = io?.stdio ?? {};
   const t = c.client.tasks;
+  const closeStdin = () => void t.CloseIO({ containerId: id, execId, stdin: true }).catch(() => undefined);
+  const io: Attached | undefined = o.detach ? undefined : attachFifos(o.tty, closeStdin);
+  const stdio = io?.stdio ?? {};
   try {
     if (o.exec) await t.Exec({ containerId: id, execId, spec: JSON.stringify(o.exec.process), stdio });
     else await t.Create({ containerId: id, stdio });
     io?.copyStdin();
+    const resize = (width: number, height: number) => t.ResizePty({ containerId: id, execId, width, height }).catch(() => undefined);
+    // the init's terminal exists once the task is created: size it before the program starts (an exec's only
+    // exists once started)
+    let stopResize = () => {};
+    if (io && o.tty && !execId) stopResize = followWindow(resize);
     await t.Start({ containerId: id, execId });
     if (!io) return 0;
-    const stopResize = o.tty ? followWindow((width, height) => void t.ResizePty({ containerId: id, execId, width, height }).catch(() => undefined)) : () => undefined;
+    if (o.tty && execId) stopResize = followWindow(resize);
     const forward = (sig: NodeJS.Signals) => void t.Kill({ containerId: id, execId, signal: sig === 'SIGINT' ? 2 : 15 }).catch(() => undefined);
     if (!o.tty) for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, forward);
     const exit = await t.Wait({ containerId: id, execId });
