@@ -91,6 +91,17 @@ describe('tsrund lifecycle through gRPC', { skip, timeout: 120_000 }, () => {
     await c.containers.Delete({ id: 'ends' });
   });
 
+  it('mounts a rootfs given as mounts on the bundle, and unmounts it at delete', async () => {
+    await c.containers.Create({ container: { id: 'mounted', spec: spec('test -x /bin/busybox && exit 9'), rootfs: { mounts: [{ type: 'none', source: EXAMPLE_ROOTFS, options: ['bind', 'ro'] }] } } });
+    await c.tasks.Create({ containerId: 'mounted' });
+    assert.deepEqual(d.mounts(), [path.join(d.state, 'bundles', 'life', 'mounted', 'rootfs')]);
+    await c.tasks.Start({ containerId: 'mounted' });
+    assert.equal((await c.tasks.Wait({ containerId: 'mounted' })).exitStatus, 9);
+    await c.tasks.Delete({ containerId: 'mounted' });
+    assert.deepEqual(d.mounts(), []);
+    await c.containers.Delete({ id: 'mounted' });
+  });
+
   it('keeps namespaces apart, even with the same container id', async () => {
     const a = d.client('tenant-a');
     const b = d.client('tenant-b');
