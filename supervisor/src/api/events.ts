@@ -11,7 +11,8 @@ export function eventsApi(exchange: Exchange): grpc.UntypedServiceImplementation
       if (call.request instanceof DecodeError) throw call.request;
       ns = namespaceOf(call);
     } catch (err) {
-      call.destroy(Object.assign(new Error(), toStatus(err)) as Error);
+      // grpc-js ends the call with the status an 'error' event carries
+      call.emit('error', Object.assign(new Error(), toStatus(err)));
       return;
     }
     const topics = (call.request.topics ?? []) as string[];

@@ -58,14 +58,16 @@ async function restoreOne(svc: TaskService, ns: string, id: string, report: Rest
     report.discarded.push(key);
     return;
   }
+  let shim;
   try {
-    const shim = await svc.d.launcher.connect(rec.address);
+    shim = await svc.d.launcher.connect(rec.address);
     await shim.connect();
     const task = new Task(rec, shim, svc.d.exchange);
     svc.tasks.set(task.key, task);
     task.pump();
     report.reattached.push(key);
   } catch {
+    shim?.close();
     await svc.reapGone(rec, opts);
     report.reaped.push(key);
   }

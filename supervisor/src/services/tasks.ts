@@ -35,6 +35,20 @@ export interface ProcessView {
   exitedAt: number;
 }
 
+async function readPid(file: string): Promise<number> {
+  return Number((await fs.readFile(file, 'utf8').catch(() => '')).trim()) || 0;
+}
+
+/** Waits (at most ms) until a process that is not our child has exited: gone from /proc, or a zombie. */
+async function exited(pid: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat || / Z /.test(stat.slice(stat.lastIndexOf(')')))) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** How long Delete waits for the shim's last events once it has asked it to shut down. */
 const DRAIN_MS = 5000;
 
@@ -197,8 +211,11 @@ export class TaskService {
         } catch (err) {
           throw fromShim(err);
         }
+        const shimPid = await readPid(path.join(t.rec.bundle, 'shim.pid'));
         await t.shim.shutdown(id, false).catch(() => undefined);
         const reported = await t.drain(DRAIN_MS);
+        // answered only once the shim has exited, so that a deleted task leaves no process behind
+        if (shimPid) await exited(shimPid, DRAIN_MS);
         if (!reported) this.d.exchange.publish({ namespace: ns, topic: '/tasks/delete', containerId: id, pid: exit.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt });
         // the shim removed the container (tsrun delete) and has ended: only its files are left
         await fs.rm(opts.stateDir, { recursive: true, force: true });

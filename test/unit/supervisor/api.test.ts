@@ -130,5 +130,6 @@ describe('tsrund API (fake shim)', () => {
     await a.tasks.Delete({ containerId: 'shared' });
     await a.containers.Delete({ id: 'shared' });
     assert.equal((await code(h.client('../etc').containers.List({}))).code, grpc.status.INVALID_ARGUMENT);
+    assert.equal((await code(h.client('a/b').subscribe().ready)).code, grpc.status.INVALID_ARGUMENT);
   });
 });
