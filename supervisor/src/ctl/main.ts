@@ -1,0 +1,55 @@
+// tsctl: the command-line client of tsrund, as ctr is containerd's.
+//   tsctl [--address SOCK] [--namespace NS] [--format table|json] <containers|tasks|events|run|version> ...
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { TsrundClient } from '../client.js';
+import { containersCommand } from './commands/containers.js';
+import { eventsCommand } from './commands/events.js';
+import { runCommand } from './commands/run.js';
+import { tasksCommand } from './commands/tasks.js';
+import type { Ctx } from './context.js';
+import type { Format } from './format.js';
+
+let ctx: Ctx | undefined;
+const getCtx = (): Ctx => {
+  if (!ctx) throw new Error('no context');
+  return ctx;
+};
+
+async function main(): Promise<void> {
+  const y = yargs(hideBin(process.argv))
+    .scriptName('tsctl')
+    .parserConfiguration({ 'populate--': true })
+    .option('address', { type: 'string', default: '/run/tsrund/tsrund.sock', describe: "tsrund's socket", global: true })
+    .option('namespace', { alias: 'n', type: 'string', default: 'default', global: true })
+    .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', global: true })
+    .middleware((a) => {
+      ctx = { client: new TsrundClient(a.address, { namespace: a.namespace }), format: a.format as Format };
+    })
+    .command(['containers', 'c'], 'manage containers', (a) => containersCommand(a, getCtx))
+    .command(['tasks', 't'], 'manage tasks', (a) => tasksCommand(a, getCtx))
+    .command('version', "tsrund's version", (a) => a, async () => {
+      const v = await getCtx().client.version.Version({});
+      process.stdout.write(`tsrund ${v.version}\nshim ${v.shim}\nruntime ${v.runtime}\n`);
+    })
+    .demandCommand(1, 'a command is required')
+    .strict()
+    .fail((msg, err) => {
+      throw err ?? Object.assign(new Error(msg), { usage: true });
+    })
+    .help();
+  eventsCommand(y, getCtx);
+  runCommand(y, getCtx);
+  await y.parseAsync();
+}
+
+main().then(
+  () => {
+    ctx?.client.close();
+    process.exit(process.exitCode ?? 0);
+  },
+  (err: Error & { details?: string; usage?: boolean }) => {
+    process.stderr.write(`tsctl: ${err.details ?? err.message}\n`);
+    process.exit(err.usage ? 2 : 1);
+  },
+);
