@@ -76,7 +76,7 @@ export interface ShimError extends Error {
 
 /** Starts, reaches and removes shims: `tsrun-shim start|delete` and connecting to an address. */
 export interface ShimLauncher {
-  /** Runs `tsrun-shim start`; resolves with the shim's socket address. */
+  /** Starts a shim (`tsrun-shim serve` with the start handshake); resolves with its socket address. */
   start(opts: ShimOptions): Promise<string>;
   connect(address: string): Promise<ShimApi>;
   /** `tsrun-shim delete`: kills what is left of the container and removes the runtime's state. */

@@ -1,6 +1,12 @@
-// Starts and removes shims with the tsrun-shim command (bin/tsrun-shim): `start` returns once the shim serves and
-// prints its address; `delete` cleans up after a shim that is gone and prints the init's exit as JSON.
-import { execFile } from 'node:child_process';
+// Starts and removes shims with the tsrun-shim command (bin/tsrun-shim). tsrund starts `tsrun-shim serve` itself,
+// with the handshake `tsrun-shim start` uses (shim/src/start.ts): the shim runs in a session of its own, its
+// stdio on <state-dir>/shim.log, and says "ok <socket path>\n" on fd 3 once it serves. That spares a process
+// per container (the start command only spawns serve and waits); the shim is then tsrund's child until tsrund
+// exits, and libuv reaps it if it ends first. `delete` cleans up after a shim that is gone and prints the init's
+// exit as JSON.
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ExitInfo, ShimApi, ShimLauncher, ShimOptions } from './shim-api.js';
 import { connectShim } from './shim-client.js';
 
@@ -19,6 +25,9 @@ function flags(o: ShimOptions): string[] {
   return ['--id', o.id, '--bundle', o.bundle, '--namespace', o.namespace, '--state-dir', o.stateDir, '--runtime', o.runtime, '--runtime-root', o.runtimeRoot];
 }
 
+/** How long a shim may take to serve before it is given up. */
+const START_MS = 60_000;
+
 export class CommandLauncher implements ShimLauncher {
   constructor(
     private readonly shim: string,
@@ -27,7 +36,28 @@ export class CommandLauncher implements ShimLauncher {
   ) {}
 
   async start(o: ShimOptions): Promise<string> {
-    return (await run(this.shim, ['start', ...flags(o), '--address', this.address])).trim();
+    // as `tsrun-shim start` checks: a runtime that is not there fails here, not at the first Create
+    if (!(await fs.promises.stat(o.runtime).catch(() => undefined))?.isFile()) throw new Error(`--runtime ${o.runtime}: no such file`);
+    await fs.promises.mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+    const log = path.join(o.stateDir, 'shim.log');
+    const logFd = fs.openSync(log, 'a', 0o600);
+    const child = spawn(this.shim, ['serve', ...flags(o), '--address', this.address], { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], cwd: '/' });
+    fs.closeSync(logFd);
+    const said = await new Promise<string>((resolve) => {
+      let text = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), START_MS);
+      const pipe = child.stdio[3] as NodeJS.ReadableStream;
+      pipe.on('data', (d: Buffer) => (text += d.toString()));
+      pipe.on('error', () => undefined);
+      // EOF: the shim said ok and closed fd 3, or it died
+      pipe.on('end', () => (clearTimeout(timer), resolve(text)));
+    });
+    child.unref();
+    const m = /^ok (.+)\n/.exec(said);
+    if (m) return m[1] as string;
+    // the shim's last log line says why; a failed start leaves only the log (the caller removes the state dir)
+    const last = fs.readFileSync(log, 'utf8').trim().split('\n').at(-1) ?? '';
+    throw new Error(last.replace(/^\S+ /, '').replace(/^tsrun-shim: /, '') || 'the shim exited before serving');
   }
 
   connect(address: string): Promise<ShimApi> {
