@@ -1,10 +1,7 @@
 // tsrun-shim: the per-container shim (see shim/README.md). `start` and `delete` are for callers; `serve` is what
-// `start` runs in the background.
-import { deleteShim } from './delete.js';
-import { openProcessIO } from './io/index.js';
+// `start` runs in the background. Each command loads only its own modules: `start` runs once per container and
+// `serve` lives as long as it, so neither pays for the other's code (nor `delete`'s).
 import { USAGE, UsageError, parseOptions } from './options.js';
-import { runShim } from './serve.js';
-import { startShim } from './start.js';
 import * as fs from 'node:fs';
 
 async function main(argv: string[]): Promise<number> {
@@ -12,11 +9,13 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start': {
       const o = parseOptions(rest, ['namespace']);
+      const { startShim } = await import('./start.js');
       process.stdout.write(`${await startShim(o, rest)}\n`);
       return 0;
     }
     case 'serve': {
       const o = parseOptions(rest, ['namespace']);
+      const [{ runShim }, { openProcessIO }] = await Promise.all([import('./serve.js'), import('./io/index.js')]);
       await runShim(o, openProcessIO, (address) => {
         try {
           fs.writeSync(3, `ok ${address}\n`);
@@ -29,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'delete': {
       const o = parseOptions(rest);
+      const { deleteShim } = await import('./delete.js');
       process.stdout.write(`${JSON.stringify(deleteShim(o, (l) => process.stderr.write(`tsrun-shim: ${l}\n`)))}\n`);
       return 0;
     }

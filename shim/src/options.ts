@@ -1,7 +1,7 @@
-// tsrun-shim's flags, parsed by hand-sized node:util parseArgs (no yargs in a process that lives per container).
+// tsrun-shim's flags, parsed by hand: no yargs in a process that lives per container, and not node:util's
+// parseArgs either (on Bun, loading node:util costs each shim ~0.6 MB). Same rules as parseArgs strict mode:
+// `--flag value` or `--flag=value`, known flags only, no positionals.
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 
 export interface ShimOptions {
@@ -21,7 +21,7 @@ export const USAGE = `usage: tsrun-shim start  --id ID --bundle DIR --namespace 
 
 /** This repository's bin/tsrun, found upwards from this module (dist/ or a bundle). */
 function defaultRuntime(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+  for (let dir = path.dirname(decodeURIComponent(new URL(import.meta.url).pathname)); ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'bin', 'tsrun'))) return path.join(dir, 'bin', 'tsrun');
     if (path.dirname(dir) === dir) return 'tsrun';
   }
@@ -29,27 +29,26 @@ function defaultRuntime(): string {
 
 export class UsageError extends Error {}
 
-export function parseOptions(args: string[], need: ('namespace')[] = []): ShimOptions {
-  let v;
-  try {
-    v = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        id: { type: 'string' },
-        bundle: { type: 'string' },
-        namespace: { type: 'string' },
-        'state-dir': { type: 'string' },
-        address: { type: 'string' },
-        runtime: { type: 'string' },
-        'runtime-root': { type: 'string' },
-        'log-max-size': { type: 'string' },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
+const FLAGS = ['id', 'bundle', 'namespace', 'state-dir', 'address', 'runtime', 'runtime-root', 'log-max-size'] as const;
+type Flag = (typeof FLAGS)[number];
+
+function parseFlags(args: string[]): Partial<Record<Flag, string>> {
+  const v: Partial<Record<Flag, string>> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (!a.startsWith('--')) throw new UsageError(`Unexpected argument '${a}': tsrun-shim takes flags only`);
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (!(FLAGS as readonly string[]).includes(name)) throw new UsageError(`Unknown option '--${name}'`);
+    const value = eq < 0 ? args[++i] : a.slice(eq + 1);
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`Option '--${name} <value>' argument missing`);
+    v[name as Flag] = value;
   }
+  return v;
+}
+
+export function parseOptions(args: string[], need: ('namespace')[] = []): ShimOptions {
+  const v = parseFlags(args);
   for (const k of ['id', 'bundle', 'state-dir', ...need] as const) if (!v[k]) throw new UsageError(`--${k} is required`);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}$/.test(v.id as string)) throw new UsageError(`--id "${v.id}": letters, digits, '_', '+', '.', '-', not starting with a symbol`);
   const max = v['log-max-size'] ?? '0';

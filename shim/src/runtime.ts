@@ -1,15 +1,15 @@
 // Runs the OCI runtime (bin/tsrun, or any runc-compatible binary) as containerd's shim runs runc: one command
 // per operation, `--log FILE --log-format json`, and on failure the runtime's own message (the last JSON log
 // line's msg) becomes the error. The spawned pids are registered with the reaper so that it leaves them alone.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Reaper } from './reaper.js';
 import { Code, ShimError } from './rpc/codes.js';
+import { type StdioSlot, loadSpawn } from './spawn.js';
 
 export interface RunOptions {
   /** stdio[0..2] for the command (the container's, for create and exec); stdout is captured when 'pipe'. */
-  stdio?: [number | 'ignore' | 'pipe', number | 'ignore' | 'pipe', number | 'ignore' | 'pipe'];
+  stdio?: [StdioSlot, StdioSlot, StdioSlot];
   input?: Buffer;
   env?: NodeJS.ProcessEnv;
 }
@@ -28,23 +28,14 @@ export class Runtime {
   async run(args: string[], o: RunOptions = {}): Promise<string> {
     const log = path.join(this.logDir, `runtime-${process.pid}-${++this.n}.json`);
     const full = [...(this.root ? ['--root', this.root] : []), '--log', log, '--log-format', 'json', ...args];
-    const stdio = o.stdio ?? [o.input ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-    if (o.input && stdio[0] !== 'pipe') stdio[0] = 'pipe';
-    const child = spawn(this.bin, full, { stdio, env: o.env ?? process.env });
+    const spawn = await loadSpawn();
+    const child = spawn(this.bin, full, { stdio: o.stdio ?? ['ignore', 'pipe', 'pipe'], ...(o.input ? { input: o.input } : {}), env: o.env ?? process.env });
     if (child.pid !== undefined) this.reaper.own.add(child.pid);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (d: Buffer) => out.push(d));
-    child.stderr?.on('data', (d: Buffer) => err.push(d));
-    if (child.stdin) child.stdin.end(o.input ?? Buffer.alloc(0));
-    const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
-      child.once('error', (error) => resolve({ code: null, signal: null, error }));
-      child.once('close', (code, signal) => resolve({ code, signal }));
-    });
+    const result = await child.done;
     if (child.pid !== undefined) this.reaper.own.delete(child.pid);
     try {
-      if (result.code === 0) return Buffer.concat(out).toString();
-      const why = result.error?.message ?? lastLogMessage(log) ?? (Buffer.concat(err).toString().trim().split('\n').at(-1) || `exited with ${result.code ?? result.signal}`);
+      if (result.code === 0) return result.stdout.toString();
+      const why = result.error?.message ?? lastLogMessage(log) ?? (result.stderr.toString().trim().split('\n').at(-1) || `exited with ${result.code ?? result.signal}`);
       throw new ShimError(Code.Unknown, `${path.basename(this.bin)} ${args[0]}: ${why}`);
     } finally {
       fs.rmSync(log, { force: true });

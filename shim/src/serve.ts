@@ -1,13 +1,12 @@
 // The long-lived shim: a child subreaper serving the API for one container on <state-dir>/shim.sock. Run by
 // `tsrun-shim start` in a new session (see start.ts), which it tells on fd 3 once the socket is served.
 import * as fs from 'node:fs';
-
-import * as net from 'node:net';
 import { Journal } from './journal.js';
 import type { OpenProcessIO } from './io/types.js';
 import { type ShimOptions, files } from './options.js';
 import { Reaper } from './reaper.js';
 import { serve } from './rpc/server.js';
+import { loadTransport } from './rpc/transport.js';
 import { Runtime } from './runtime.js';
 import { handlers } from './service.js';
 import { loadSys } from './sys.js';
@@ -29,12 +28,7 @@ export function writeAtomic(file: string, data: string): void {
 /** A socket file left by a shim that is gone is removed; a live one is an error (one shim per container). */
 async function clearStaleSocket(sock: string): Promise<void> {
   if (!fs.existsSync(sock)) return;
-  const live = await new Promise<boolean>((resolve) => {
-    const c = net.createConnection(sock);
-    c.once('connect', () => (c.destroy(), resolve(true)));
-    c.once('error', () => resolve(false));
-  });
-  if (live) throw new Error(`${sock}: a shim is already serving this container`);
+  if (await (await loadTransport()).answers(sock)) throw new Error(`${sock}: a shim is already serving this container`);
   fs.rmSync(sock, { force: true });
 }
 
@@ -69,7 +63,8 @@ export async function runShim(o: ShimOptions, openIO: OpenProcessIO, ready: (add
   const t = task;
   let end: () => void = () => {};
   const ending = new Promise<void>((r) => (end = r));
-  const server = await serve(f.socket, handlers({ task: t, journal, runtime, namespace: o.namespace, version: VERSION, shutdown, ending }), { log, afterCall: collectWhenIdle() });
+  const collect = collectWhenIdle();
+  const server = await serve(f.socket, handlers({ task: t, journal, runtime, namespace: o.namespace, version: VERSION, shutdown, ending }), { log, afterCall: collect });
   reaper.start();
   writeAtomic(f.pid, `${process.pid}`);
   writeAtomic(f.address, f.socket);
@@ -78,6 +73,8 @@ export async function runShim(o: ShimOptions, openIO: OpenProcessIO, ready: (add
   process.on('SIGTERM', () => shutdown());
   log(`serving ${o.id} (namespace ${o.namespace}) on ${f.socket}, pid ${process.pid}`);
   ready(f.socket);
+  // What start-up allocated goes too, for a shim that gets no call.
+  collect();
 
   function shutdown(): void {
     log('shutting down');

@@ -8,9 +8,9 @@
 //   print the address, exit 0               ... serves until Shutdown
 //
 // EOF on fd 3 without "ok" means the shim failed: its last log line is the error.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { type ShimOptions, files } from './options.js';
+import { loadStartDaemon } from './spawn.js';
 
 export async function startShim(o: ShimOptions, rawArgs: string[]): Promise<string> {
   if (!fs.statSync(o.bundle, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--bundle ${o.bundle}: no such directory`);
@@ -20,21 +20,14 @@ export async function startShim(o: ShimOptions, rawArgs: string[]): Promise<stri
   const f = files(o);
   const logFd = fs.openSync(f.log, 'a', 0o600);
   const script = process.argv[1] as string;
-  const child = spawn(process.execPath, [...process.execArgv, script, 'serve', ...rawArgs], {
-    detached: true,
-    stdio: ['ignore', logFd, logFd, 'pipe'],
-    cwd: '/',
-    env: process.env,
-  });
-  fs.closeSync(logFd);
-  const pipe = child.stdio[3] as NodeJS.ReadableStream | null;
-  let said = '';
-  pipe?.on('data', (d: Buffer) => (said += d.toString()));
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, sig) => resolve(`the shim exited (${code ?? sig}) before serving`)));
-  const done = new Promise<void>((resolve) => pipe?.on('end', resolve) ?? resolve());
-  const outcome = await Promise.race([done.then(() => ''), exited]);
-  child.unref();
-  (pipe as unknown as { destroy?: () => void } | null)?.destroy?.();
+  let said: string;
+  let exited: string | undefined;
+  try {
+    ({ said, exited } = await (await loadStartDaemon())(process.execPath, [...process.execArgv, script, 'serve', ...rawArgs], logFd));
+  } finally {
+    fs.closeSync(logFd);
+  }
+  const outcome = exited ? `the shim exited (${exited}) before serving` : '';
   const m = /^ok (.+)\n/.exec(said);
   if (m) return m[1] as string;
   const last = fs.readFileSync(f.log, 'utf8').trim().split('\n').at(-1) ?? '';

@@ -8,10 +8,10 @@
 // Calls on one connection run concurrently and may answer out of order. A frame that cannot be parsed gets an
 // InvalidArgument Response on stream 0 and the connection is closed; every other connection goes on.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { Code, type CodeValue, ShimError } from './codes.js';
 import { FrameReader, FrameType, encodeFrame } from './frame.js';
 import { type MethodInfo, decode, encode, methods } from './proto.js';
+import { type Conn, type ConnEvents, type Listening, loadTransport } from './transport.js';
 
 export type Unary = (req: never) => Promise<object> | object;
 /** Sends messages with `send` until done; `closed` resolves when the client goes away. */
@@ -34,38 +34,30 @@ export interface ServeOptions {
   afterCall?: () => void;
 }
 
-export function serve(path: string, handlers: Handlers, o: ServeOptions): Promise<net.Server> {
+export async function serve(path: string, handlers: Handlers, o: ServeOptions): Promise<Listening> {
   const table = methods();
-  const server = net.createServer((sock) => connection(sock, table, handlers, o));
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      fs.chmodSync(path, 0o600);
-      resolve(server);
-    });
-  });
+  const server = await (await loadTransport()).listen(path, (conn) => connection(conn, table, handlers, o));
+  fs.chmodSync(path, 0o600);
+  return server;
 }
 
-function connection(sock: net.Socket, table: Map<string, MethodInfo>, handlers: Handlers, o: ServeOptions): void {
+function connection(sock: Conn, table: Map<string, MethodInfo>, handlers: Handlers, o: ServeOptions): ConnEvents {
   const log = o.log;
   const reader = new FrameReader();
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((r) => (resolveClosed = r));
-  const write = (b: Buffer) => {
-    if (!sock.destroyed) sock.write(b);
-  };
+  let refused = false;
+  const write = (b: Buffer) => sock.write(b);
   const respond = (stream: number, code: number, message: string, payload: Uint8Array = new Uint8Array(0)) =>
     write(encodeFrame(stream, FrameType.Response, encode('tsrun.frame.v1.Response', { code, message, payload })));
   const refuse = (why: string) => {
     log(`refusing a connection: ${why}`);
     respond(0, Code.InvalidArgument, why);
+    refused = true;
     sock.end();
-    sock.destroySoon?.();
   };
-  sock.on('close', () => resolveClosed());
-  sock.on('error', () => resolveClosed());
-  sock.on('data', (chunk: Buffer) => {
+  const data = (chunk: Buffer) => {
+    if (refused) return;
     let frames;
     try {
       frames = reader.push(chunk);
@@ -82,7 +74,8 @@ function connection(sock: net.Socket, table: Map<string, MethodInfo>, handlers: 
       }
       void call(f.stream, req).finally(o.afterCall);
     }
-  });
+  };
+  return { data, closed: () => resolveClosed() };
 
   async function call(stream: number, req: Request): Promise<void> {
     const info = table.get(req.method);
