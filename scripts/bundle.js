@@ -28,3 +28,16 @@ for (const [entry, outdir, name] of programs) {
     }
   }
 }
+// tsctl for Bun with bytecode: one process per command, so its start is most of its cost. yargs's apply-extends
+// calls import.meta.resolve, which a CJS bundle (the only format Bun's bytecode takes without --compile) rejects;
+// it only runs for a config's `extends` key, which tsctl never reads, and require.resolve does the same there.
+// Node runs the unbundled main.js: a Node bundle saved it nothing measurable (README, "tsrund and tsctl").
+{
+  const args = ['build', 'dist/supervisor/src/ctl/main.js', '--outdir', 'dist/supervisor/src/ctl', '--target=bun', '--bytecode', '--format=cjs',
+    '--define', 'import.meta.resolve=require.resolve', '--entry-naming', 'tsctl.bun.[ext]'];
+  const r = spawnSync(bun, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) {
+    console.error('bundle: bun build of tsctl failed');
+    process.exit(1);
+  }
+}

@@ -1,14 +1,11 @@
-// Loads proto/tsrund/v1/*.proto with protobufjs and turns each service into a grpc-js ServiceDefinition, so the
-// server and every client (tsctl, the tests, an engine) share one description of the wire. No generated code: the
-// .proto files are the source, read at start-up.
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+// The wire of tsrund's API (proto/tsrund/v1/*.proto) as grpc-js ServiceDefinitions, so the server and every client
+// (tsctl, the tests, an engine) share one description of it. The .proto files are the source; at build time
+// scripts/gen-tsrund-proto.js turns them with protobufjs's own code generators into static codecs on
+// protobufjs/minimal (messages.js), because every tsctl call would otherwise parse them again.
 import type { ServiceDefinition, MethodDefinition } from '@grpc/grpc-js';
+import type { IConversionOptions } from 'protobufjs';
+import { services, types, type StaticType } from './messages.js';
 
-/** proto/ of this checkout (this file runs as dist/supervisor/src/api/proto.js). */
-export const PROTO_DIR = path.resolve(fileURLToPath(new URL('../../../../proto/', import.meta.url)));
-const FILES = ['types.proto', 'containers.proto', 'tasks.proto', 'events.proto', 'system.proto'];
 export const PACKAGE = 'tsrund.v1';
 export const SERVICES = ['Containers', 'Tasks', 'Events', 'Version', 'Namespaces'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -19,24 +16,15 @@ export class DecodeError extends Error {}
 
 // uint64 times as numbers (nanoseconds fit a double's 53 bits until 2255 only to the microsecond; good enough for
 // stamps), enums as numbers, every field present so callers need no `?? ''`.
-const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: true, arrays: true, objects: true };
+const TO_OBJECT: IConversionOptions = { longs: Number, enums: Number, defaults: true, arrays: true, objects: true };
 
-let root: protobuf.Root | undefined;
-export function protoRoot(): protobuf.Root {
-  if (!root) {
-    root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => path.join(PROTO_DIR, 'tsrund', 'v1', path.basename(target));
-    root.loadSync(FILES, { keepCase: false });
-    root.resolveAll();
-  }
-  return root;
+export function messageType(name: string): StaticType {
+  const t = types[`${PACKAGE}.${name}`];
+  if (!t) throw new Error(`no message type ${PACKAGE}.${name} in proto/tsrund/v1`);
+  return t;
 }
 
-export function messageType(name: string): protobuf.Type {
-  return protoRoot().lookupType(`${PACKAGE}.${name}`);
-}
-
-function codec(type: protobuf.Type): Pick<MethodDefinition<object, object>, 'requestSerialize' | 'requestDeserialize'> {
+function codec(type: StaticType): Pick<MethodDefinition<object, object>, 'requestSerialize' | 'requestDeserialize'> {
   return {
     requestSerialize: (value: object) => Buffer.from(type.encode(type.fromObject(value)).finish()),
     requestDeserialize: (bytes: Buffer) => {
@@ -54,16 +42,16 @@ const definitions = new Map<ServiceName, ServiceDefinition>();
 export function serviceDefinition(name: ServiceName): ServiceDefinition {
   let def = definitions.get(name);
   if (def) return def;
-  const service = protoRoot().lookupService(`${PACKAGE}.${name}`);
+  const list = services[name];
+  if (!list) throw new Error(`no service ${PACKAGE}.${name} in proto/tsrund/v1`);
   const methods: Record<string, MethodDefinition<object, object>> = {};
-  for (const method of service.methodsArray) {
-    method.resolve();
-    const req = codec(method.resolvedRequestType as protobuf.Type);
-    const res = codec(method.resolvedResponseType as protobuf.Type);
+  for (const method of list) {
+    const req = codec(types[method.request] as StaticType);
+    const res = codec(types[method.response] as StaticType);
     methods[method.name] = {
       path: `/${PACKAGE}.${name}/${method.name}`,
-      requestStream: !!method.requestStream,
-      responseStream: !!method.responseStream,
+      requestStream: method.requestStream,
+      responseStream: method.responseStream,
       requestSerialize: req.requestSerialize,
       requestDeserialize: req.requestDeserialize,
       responseSerialize: res.requestSerialize,

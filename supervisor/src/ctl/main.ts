@@ -2,7 +2,6 @@
 //   tsctl [--address SOCK] [--namespace NS] [--format table|json] <containers|tasks|events|run|version> ...
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { TsrundClient } from '../client.js';
 import { containersCommand } from './commands/containers.js';
 import { eventsCommand } from './commands/events.js';
 import { runCommand } from './commands/run.js';
@@ -10,9 +9,13 @@ import { tasksCommand } from './commands/tasks.js';
 import type { Ctx } from './context.js';
 import type { Format } from './format.js';
 
-let ctx: Ctx | undefined;
-const getCtx = (): Ctx => {
-  if (!ctx) throw new Error('no context');
+// grpc-js and the protos load only when a command talks to tsrund (not for --help or a usage error)
+let globals: { address: string; namespace: string; format: Format } | undefined;
+let ctx: Promise<Ctx> | undefined;
+const getCtx = (): Promise<Ctx> => {
+  const g = globals;
+  if (!g) throw new Error('no context');
+  ctx ??= import('../client.js').then(({ TsrundClient }) => ({ client: new TsrundClient(g.address, { namespace: g.namespace }), format: g.format }));
   return ctx;
 };
 
@@ -24,12 +27,12 @@ async function main(): Promise<void> {
     .option('namespace', { alias: 'n', type: 'string', default: 'default', global: true })
     .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', global: true })
     .middleware((a) => {
-      ctx = { client: new TsrundClient(a.address, { namespace: a.namespace }), format: a.format as Format };
+      globals = { address: a.address, namespace: a.namespace, format: a.format as Format };
     })
     .command(['containers', 'c'], 'manage containers', (a) => containersCommand(a, getCtx))
     .command(['tasks', 't'], 'manage tasks', (a) => tasksCommand(a, getCtx))
     .command('version', "tsrund's version", (a) => a, async () => {
-      const v = await getCtx().client.version.Version({});
+      const v = await (await getCtx()).client.version.Version({});
       process.stdout.write(`tsrund ${v.version}\nshim ${v.shim}\nruntime ${v.runtime}\n`);
     })
     .demandCommand(1, 'a command is required')
@@ -44,8 +47,8 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => {
-    ctx?.client.close();
+  async () => {
+    (await ctx)?.client.close();
     process.exit(process.exitCode ?? 0);
   },
   (err: Error & { details?: string; usage?: boolean }) => {

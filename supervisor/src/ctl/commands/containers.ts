@@ -7,7 +7,7 @@ import { command } from './run.js';
 import { type Ctx, labelsOf } from '../context.js';
 import type { Msg } from '../../client.js';
 
-export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
+export function containersCommand(y: Argv, ctx: () => Promise<Ctx>): Argv {
   return y
     .command(
       'create <rootfs> <id> [cmd..]',
@@ -24,7 +24,7 @@ export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
           .option('tty', { alias: 't', type: 'boolean', default: false }),
       async (a) => {
         const spec = makeSpec({ config: a.config, args: command(a), env: a.env, cwd: a.cwd, tty: a.tty });
-        const c = ctx();
+        const c = await ctx();
         await c.client.containers.Create({ container: { id: a.id, spec: JSON.stringify(spec), labels: labelsOf(a.label), rootfs: { path: path.resolve(a.rootfs) } } });
       },
     )
@@ -33,7 +33,7 @@ export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
       'list containers',
       (a) => a.option('filter', { type: 'string', array: true, nargs: 1, default: [], describe: 'id==X, labels.K==V, labels.K, ...' }).option('quiet', { alias: 'q', type: 'boolean' }),
       async (a) => {
-        const c = ctx();
+        const c = await ctx();
         const list = (await c.client.containers.List({ filters: a.filter })).containers as Msg[];
         if (a.quiet) return void process.stdout.write(list.map((x) => `${x.id}\n`).join(''));
         print(c.format, list.map(view), () =>
@@ -49,7 +49,7 @@ export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
       'show a container (its spec included)',
       (a) => a.positional('id', { type: 'string', demandOption: true }),
       async (a) => {
-        const c = ctx();
+        const c = await ctx();
         const x = (await c.client.containers.Get({ id: a.id })).container as Msg;
         process.stdout.write(JSON.stringify(view(x), null, 2) + '\n');
       },
@@ -59,7 +59,7 @@ export function containersCommand(y: Argv, ctx: () => Ctx): Argv {
       'delete containers (their tasks must be deleted first)',
       (a) => a.positional('id', { type: 'string', array: true, demandOption: true }),
       async (a) => {
-        const c = ctx();
+        const c = await ctx();
         for (const id of a.id as string[]) await c.client.containers.Delete({ id });
       },
     )

@@ -3,13 +3,13 @@ import type { Argv } from 'yargs';
 import type { Ctx } from '../context.js';
 import { time } from '../format.js';
 
-export function eventsCommand(y: Argv, ctx: () => Ctx): Argv {
+export function eventsCommand(y: Argv, ctx: () => Promise<Ctx>): Argv {
   return y.command(
     'events',
     'print events as they happen',
     (a) => a.option('topic', { type: 'string', array: true, nargs: 1, default: [], describe: 'a topic, or a prefix ending in /' }).option('after', { type: 'number', default: 0, describe: 'first replay kept events after this seq' }),
     async (a) => {
-      const c = ctx();
+      const c = await ctx();
       const sub = c.client.subscribe(a.topic, a.after);
       process.on('SIGINT', () => sub.close());
       for await (const ev of sub) {

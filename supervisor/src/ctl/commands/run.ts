@@ -42,7 +42,7 @@ export async function startProcess(c: Ctx, id: string, o: StartOptions): Promise
   }
 }
 
-export function runCommand(y: Argv, ctx: () => Ctx): Argv {
+export function runCommand(y: Argv, ctx: () => Promise<Ctx>): Argv {
   return y.command(
     'run <rootfs> <id> [cmd..]',
     'create and start a container on a rootfs directory, attached; exits with its exit code',
@@ -59,7 +59,7 @@ export function runCommand(y: Argv, ctx: () => Ctx): Argv {
         .option('config', { type: 'string', describe: 'an OCI config.json to start from' })
         .option('label', { type: 'string', array: true, nargs: 1, default: [] }),
     async (a) => {
-      const c = ctx();
+      const c = await ctx();
       const spec = makeSpec({ config: a.config, args: command(a), env: a.env, cwd: a.cwd, tty: a.tty });
       const labels = Object.fromEntries(a.label.map((kv) => [kv.split('=')[0], kv.split('=').slice(1).join('=')]));
       await c.client.containers.Create({ container: { id: a.id, spec: JSON.stringify(spec), labels, rootfs: { path: path.resolve(a.rootfs) } } });

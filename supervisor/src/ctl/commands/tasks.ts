@@ -8,15 +8,15 @@ import { command, startProcess } from './run.js';
 
 const id = { type: 'string', demandOption: true } as const;
 
-export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
+export function tasksCommand(y: Argv, ctx: () => Promise<Ctx>): Argv {
   const simple = (name: string, describe: string, fn: (c: Ctx, id: string) => Promise<void>) =>
-    y.command(`${name} <id>`, describe, (a) => a.positional('id', id), (a) => fn(ctx(), a.id));
+    y.command(`${name} <id>`, describe, (a) => a.positional('id', id), async (a) => fn(await ctx(), a.id));
   y.command(
     'start <id>',
     'create and start the task of a container, attached unless -d',
     (a) => a.positional('id', id).option('detach', { alias: 'd', type: 'boolean', default: false }).option('tty', { alias: 't', type: 'boolean', default: false }),
     async (a) => {
-      process.exitCode = await startProcess(ctx(), a.id, { detach: a.detach, tty: a.tty });
+      process.exitCode = await startProcess(await ctx(), a.id, { detach: a.detach, tty: a.tty });
     },
   );
   y.command(
@@ -24,7 +24,7 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
     'list tasks',
     (a) => a,
     async () => {
-      const c = ctx();
+      const c = await ctx();
       const tasks = (await c.client.tasks.List({})).tasks as Msg[];
       print(c.format, tasks.map((t) => ({ ...t, status: statusName(t.status) })), () =>
         table(['TASK', 'PID', 'STATUS', 'EXIT'], tasks.map((t) => [t.containerId, t.pid, statusName(t.status), t.status === 3 ? t.exitStatus : '-'])),
@@ -36,7 +36,7 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
     'signal a task (default SIGTERM)',
     (a) => a.positional('id', id).option('signal', { alias: 's', type: 'string', default: 'TERM' }).option('all', { alias: 'a', type: 'boolean', default: false }).option('exec-id', { type: 'string', default: '' }),
     async (a) => {
-      await ctx().client.tasks.Kill({ containerId: a.id, execId: a.execId, signal: signalNumber(a.signal), all: a.all });
+      await (await ctx()).client.tasks.Kill({ containerId: a.id, execId: a.execId, signal: signalNumber(a.signal), all: a.all });
     },
   );
   y.command(
@@ -52,7 +52,7 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
         .option('env', { type: 'string', array: true, nargs: 1, default: [] })
         .option('cwd', { type: 'string' }),
     async (a) => {
-      const c = ctx();
+      const c = await ctx();
       const spec = (await c.client.containers.Get({ id: a.id })).container.spec as string;
       const args = command(a);
       if (!args.length) throw new Error('exec needs a command');
@@ -86,7 +86,7 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
     'wait for a process to exit; prints its exit status',
     (a) => a.positional('id', id).option('exec-id', { type: 'string', default: '' }),
     async (a) => {
-      const c = ctx();
+      const c = await ctx();
       const w = await c.client.tasks.Wait({ containerId: a.id, execId: a.execId });
       print(c.format, { exitStatus: w.exitStatus, exitedAt: time(w.exitedAt) }, () => `${w.exitStatus}\n`);
     },
@@ -96,7 +96,7 @@ export function tasksCommand(y: Argv, ctx: () => Ctx): Argv {
     'delete an exited task (or with --exec-id an exited exec); prints the exit status',
     (a) => a.positional('id', id).option('exec-id', { type: 'string', default: '' }),
     async (a) => {
-      const c = ctx();
+      const c = await ctx();
       const d = a.execId ? await c.client.tasks.DeleteProcess({ containerId: a.id, execId: a.execId }) : await c.client.tasks.Delete({ containerId: a.id });
       print(c.format, { ...d, exitedAt: time(d.exitedAt) }, () => `${d.exitStatus}\n`);
     },
