@@ -113,6 +113,18 @@ export class TestDaemon {
     return out;
   }
 
+  /** The namespaces' own cgroups (/tsrund/<ns>) that exist in any hierarchy: tsrund removes them once empty. */
+  namespaceCgroups(): string[] {
+    const out: string[] = [];
+    for (const ctl of fs.readdirSync('/sys/fs/cgroup')) {
+      for (const ns of this.namespaces) {
+        const d = path.join('/sys/fs/cgroup', ctl, 'tsrund', ns);
+        if (fs.existsSync(d)) out.push(d);
+      }
+    }
+    return out;
+  }
+
   mounts(): string[] {
     return fs
       .readFileSync('/proc/self/mountinfo', 'utf8')

@@ -74,6 +74,7 @@ describe('tsrund lifecycle through gRPC', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
     assert.equal(events.find((e) => e.topic === '/tasks/exit' && !e.execId)?.exitStatus, 137);
     assert.deepEqual(d.cgroups(), []);
+    assert.deepEqual(d.namespaceCgroups(), [], 'the namespace cgroup, once empty');
     assert.deepEqual(fs.readdirSync(path.join(d.state, 'bundles', 'life')), []);
     assert.deepEqual(fs.readdirSync(path.join(d.state, 'runtime', 'life')), []);
     assert.equal(fs.readFileSync(out, 'utf8'), 'started\n', 'stdout reached the file given as stdio.stdout');

@@ -56,6 +56,7 @@ describe(`tsrund with ${N} containers at once`, { skip, timeout: 600_000 }, () =
     assert.deepEqual(fds(pid), before, "tsrund's open files");
     assert.deepEqual(d.ourProcesses(), [], 'shims or container processes');
     assert.deepEqual(d.cgroups(), []);
+    assert.deepEqual(d.namespaceCgroups(), [], 'the namespace cgroup, once empty');
     assert.deepEqual(d.mounts(), []);
     for (const dir of ['bundles', 'shims', 'runtime']) assert.deepEqual(files(path.join(d.state, dir, NS)), [], `${dir}/${NS}`);
     assert.deepEqual(files(path.join(d.root, 'namespaces', NS, 'containers')), []);

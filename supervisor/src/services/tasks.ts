@@ -7,6 +7,7 @@ import { SupervisorError, exists, fromShim, invalid, notFound, precondition } fr
 import type { Exchange } from '../events/exchange.js';
 import { checkExecId, checkId } from '../ids.js';
 import type { KeyedLock } from '../lock.js';
+import { removeEmptyCgroups } from '../runtime/cgroups.js';
 import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
 import { Status, type ExitInfo, type ShimLauncher, type ShimOptions, type ShimState, type ShimStdio } from '../runtime/shim-api.js';
 import { Task } from '../runtime/task.js';
@@ -54,6 +55,8 @@ const DRAIN_MS = 5000;
 
 export class TaskService {
   readonly tasks = new Map<string, Task>();
+  /** Creates under way per namespace: a namespace's cgroup is only removed while it has no task and none of these. */
+  private readonly creating = new Map<string, number>();
 
   constructor(readonly d: TaskDeps) {}
 
@@ -83,6 +86,26 @@ export class TaskService {
 
   async create(ns: string, id: string, stdio: StdioRecord): Promise<Task> {
     checkId('container id', id);
+    this.creating.set(ns, (this.creating.get(ns) ?? 0) + 1);
+    try {
+      return await this.createLocked(ns, id, stdio);
+    } finally {
+      const n = (this.creating.get(ns) ?? 1) - 1;
+      if (n > 0) this.creating.set(ns, n);
+      else this.creating.delete(ns);
+      this.pruneCgroups(ns);
+    }
+  }
+
+  /** Removes the namespace's cgroup (/tsrund/<ns>), and tsrund's, once nothing of tsrund's can be in them. */
+  private pruneCgroups(ns: string): void {
+    const inUse = (n?: string) => this.creating.size > 0 && (n === undefined || this.creating.has(n)) || [...this.tasks.values()].some((t) => n === undefined || t.rec.namespace === n);
+    if (inUse(ns)) return;
+    // synchronous: no create can start between the check and the rmdir
+    removeEmptyCgroups(inUse() ? [`tsrund/${ns}`] : [`tsrund/${ns}`, 'tsrund']);
+  }
+
+  private createLocked(ns: string, id: string, stdio: StdioRecord): Promise<Task> {
     return this.d.lock.run(`${ns}/${id}`, async () => {
       const c = this.d.container(ns, id);
       if (this.has(ns, id)) throw exists(`task ${id} already exists in namespace ${ns}`);
@@ -227,6 +250,7 @@ export class TaskService {
         exit = await this.reapGone(t.rec, opts);
       }
       this.tasks.delete(t.key);
+      this.pruneCgroups(ns);
       return exit;
     });
   }
