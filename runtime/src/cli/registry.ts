@@ -1,13 +1,14 @@
 // The command table: name -> lazily imported module, so a command loads only what it needs.
+import type { OptionSpec, ParsedArgs } from './args.js';
 import type { Context } from './context.js';
 
 export interface Command {
-  /** parseArgs option table for the command's own flags. */
-  options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }>;
+  /** Option table for the command's own flags (cli/args.ts). */
+  options: Record<string, OptionSpec>;
   usage: string;
   /** The command parses its own arguments (exec: flags end at the container id, the rest is the program's). */
   rawArgs?: boolean;
-  run(ctx: Context, args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }): Promise<number | void>;
+  run(ctx: Context, args: ParsedArgs): Promise<number | void>;
 }
 
 export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
