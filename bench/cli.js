@@ -1,6 +1,7 @@
-// `node bench/cli.js [--runs N] [--warmup N] [--node]` (npm run bench:cli): CPU time of each CLI operation a shim
-// makes per container (create, state, start, kill, delete --force), for Debian's runc and for bin/tsrun on Bun
-// (and on Node with --node), side by side in one run.
+// `node bench/cli.js [--runs N] [--warmup N] [--node] [--env NAME=VALUE]...` (npm run bench:cli): CPU time of each
+// CLI operation a shim makes per container (create, state, start, kill, delete --force), for Debian's runc and for
+// bin/tsrun on Bun (and on Node with --node), side by side in one run. Each --env adds tsrun on Bun with that variable
+// set (to try an engine option, e.g. --env BUN_JSC_useJIT=1).
 //
 // The machine is shared, so this counts CPU rather than wall time: the task-clock of `perf stat`, which sums every
 // thread of the command and the children it waited for (Bun's JIT and GC helper threads, the native stage of
@@ -21,12 +22,12 @@ const OPS = ['create', 'state', 'start', 'kill', 'delete'];
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: node bench/cli.js [--runs N] [--warmup N] [--node]');
+  console.error('usage: node bench/cli.js [--runs N] [--warmup N] [--node] [--env NAME=VALUE]...');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { runs: 20, warmup: 2, node: false };
+  const o = { runs: 20, warmup: 2, node: false, env: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -37,6 +38,7 @@ function parseArgs(argv) {
     if (a === '--runs') o.runs = num();
     else if (a === '--warmup') o.warmup = num();
     else if (a === '--node') o.node = true;
+    else if (a === '--env' && /^\w+=/.test(argv[i + 1] ?? '')) o.env.push(argv[++i]);
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -82,6 +84,10 @@ function main() {
     { name: 'runc', bin: RUNC, root: join(work, 'root-runc'), bundle: runcBundle, env },
     { name: 'tsrun(bun)', bin: TSRUN, root: join(work, 'root-bun'), bundle, env: { ...env, TSRUN_ENGINE: 'bun' } },
   ];
+  for (const kv of opts.env) {
+    const eq = kv.indexOf('=');
+    runtimes.push({ name: `tsrun ${kv}`, bin: TSRUN, root: join(work, `root-env${runtimes.length}`), bundle, env: { ...env, TSRUN_ENGINE: 'bun', [kv.slice(0, eq)]: kv.slice(eq + 1) } });
+  }
   if (opts.node) runtimes.push({ name: 'tsrun(node)', bin: TSRUN, root: join(work, 'root-node'), bundle, env: { ...env, TSRUN_ENGINE: 'node' } });
   for (const rt of runtimes) {
     rt.samples = Object.fromEntries(OPS.map((op) => [op, []]));
@@ -130,8 +136,9 @@ function main() {
     return `${median(s).toFixed(1)} / ${percentile(s, 90).toFixed(1)}`;
   };
   console.log(`CPU ms per operation (median / p90 of ${opts.runs} runs, ${PERF ? 'perf task-clock' : 'children rusage'}):`);
-  console.log(['op'.padEnd(8), ...runtimes.map((rt) => rt.name.padEnd(14))].join(' '));
-  for (const op of OPS) console.log([op.padEnd(8), ...runtimes.map((rt) => cell(rt.samples[op]).padEnd(14))].join(' '));
+  const width = (rt) => Math.max(14, rt.name.length);
+  console.log(['op'.padEnd(8), ...runtimes.map((rt) => rt.name.padEnd(width(rt)))].join(' '));
+  for (const op of OPS) console.log([op.padEnd(8), ...runtimes.map((rt) => cell(rt.samples[op]).padEnd(width(rt)))].join(' '));
   let failed = false;
   for (const rt of runtimes) {
     if (rt.failures) {

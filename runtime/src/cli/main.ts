@@ -3,7 +3,7 @@ import { TsrunError } from '../errors.js';
 import { defaultRoot, isRootless } from '../rootless.js';
 import { parseArgs } from './args.js';
 import { type Globals, logError, makeContext } from './context.js';
-import { COMMANDS } from './registry.js';
+import { COMMANDS, loadCommand } from './registry.js';
 import { stderr, stdout } from './output.js';
 
 const VERSION = '0.1.0';
@@ -44,6 +44,8 @@ function toMessage(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // set for this process by bin/tsrun (Bun's JIT off); not for the programs tsrun runs (hooks, ps, ip)
+  delete process.env.BUN_JSC_useJIT;
   const { global, command, rest } = splitArgv(argv);
   const euid = process.geteuid?.() ?? 0;
   let globals: Globals = { root: defaultRoot(process.env, euid), logFormat: 'text', debug: false, systemdCgroup: false, rootless: euid !== 0 };
@@ -60,9 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     const logFormat = g['log-format'];
     if (logFormat !== 'text' && logFormat !== 'json') throw new TsrunError('usage', `--log-format: must be text or json, not "${logFormat}"`);
     globals = { ...globals, root: g.root ?? globals.root, log: g.log, logFormat, debug: g.debug, systemdCgroup: g['systemd-cgroup'], rootless: isRootless(g.rootless, euid) };
-    const load = COMMANDS[command];
-    if (!load) throw new TsrunError('usage', `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    const { command: cmd } = await load();
+    const cmd = await loadCommand(command);
+    if (!cmd) throw new TsrunError('usage', `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
     const args = cmd.rawArgs
       ? { values: { help: rest[0] === '--help' || rest[0] === '-h' }, positionals: rest }
       : parseArgs(rest, { ...cmd.options, help: { type: 'boolean', short: 'h' } }, true);
