@@ -17,7 +17,6 @@
 // An unexpected message or an early close is an error, never a hang.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TsrunError } from '../errors.js';
 import { errnoName, strerror } from '../linux/errno.js';
 import { libc } from '../linux/libc.js';
@@ -28,7 +27,9 @@ import { MessageReader, encodeWords } from '../plan/wire.js';
 
 const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 
-export const NATIVE_INIT = fileURLToPath(new URL('../../../native/tsrun-init', import.meta.url));
+// The path of a file: URL is the file's path once percent-decoded (what url.fileURLToPath does on Linux, without
+// loading node:url, ~0.5 ms of every create on Bun).
+export const NATIVE_INIT = decodeURIComponent(new URL('../../../native/tsrun-init', import.meta.url).pathname);
 
 export interface InitHandlers {
   onPid(pid: number): void;
