@@ -27,6 +27,9 @@ export interface ParsedArgs<V = Values> {
 const unknown = (flag: string): TsrunError =>
   new TsrunError('usage', `Unknown option '${flag}'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "${flag}"'`);
 
+/** A value that looks like a flag is refused as an option's argument ("-" alone, for stdin, is a value). */
+const flagLike = (a: string): boolean => a.length > 1 && a.startsWith('-');
+
 export function parseArgs<T extends Record<string, OptionSpec>>(args: readonly string[], options: T, allowPositionals: boolean): ParsedArgs<ValuesOf<T>> {
   const values: Values = {};
   const positionals: string[] = [];
@@ -56,12 +59,12 @@ export function parseArgs<T extends Record<string, OptionSpec>>(args: readonly s
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
       const o = options[name];
       if (!o) throw unknown(eq < 0 ? a : a.slice(0, eq));
-      // A string option takes the next argument unless it looks like a flag (parseArgs refuses that too).
+      // A string option takes the next argument unless it looks like a flag (node's parseArgs refuses that too).
       const next = args[i + 1];
       if (eq >= 0) store(name, `--${name}`, a.slice(eq + 1));
-      else if (o.type === 'string' && next !== undefined && !next.startsWith('-')) store(name, a, args[++i] as string);
+      else if (o.type === 'string' && next !== undefined && !flagLike(next)) store(name, a, args[++i] as string);
       else store(name, a, o.type === 'boolean' ? true : undefined);
-    } else if (a.startsWith('-') && a.length > 1) {
+    } else if (flagLike(a)) {
       for (let j = 1; j < a.length; j++) {
         const flag = `-${a[j]}`;
         const name = byShort.get(a[j] as string);
@@ -73,7 +76,7 @@ export function parseArgs<T extends Record<string, OptionSpec>>(args: readonly s
         // -xvalue, or -x value
         const next = args[i + 1];
         if (j + 1 < a.length) store(name, flag, a.slice(j + 1));
-        else if (next !== undefined && !next.startsWith('-')) store(name, flag, args[++i] as string);
+        else if (next !== undefined && !flagLike(next)) store(name, flag, args[++i] as string);
         else store(name, flag, undefined);
         break;
       }
