@@ -1,7 +1,6 @@
 // What the v1 and v2 managers share: joining, listing pids, and removing only the directories they made.
 // Subclasses decide how one placement's directories are created (createIn) and which directory lists the pids.
 import * as path from 'node:path/posix';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CgroupError, CGROUP_CODES, errCode, withHint } from './errors.js';
 import type { CgroupIo } from './io.js';
 import type { CgroupManager, Placement } from './manager.js';
@@ -190,7 +189,7 @@ async function removeTreeRetrying(dir: string, io: CgroupIo): Promise<void> {
         throw errCode(err) === 'EBUSY' && err instanceof CgroupError ? withHint(err, 'the cgroup still has processes') : err;
       }
     }
-    await sleep(delay);
+    await new Promise((resolve) => setTimeout(resolve, delay));
     delay *= 2;
   }
 }

@@ -1,9 +1,9 @@
 // tsrun: a runc-compatible OCI runtime. Global flags come before the command, the command's flags after it.
-import { parseArgs } from 'node:util';
 import { TsrunError } from '../errors.js';
 import { defaultRoot, isRootless } from '../rootless.js';
+import { parseArgs } from './args.js';
 import { type Globals, logError, makeContext } from './context.js';
-import { COMMANDS } from './registry.js';
+import { COMMANDS, loadCommand } from './registry.js';
 import { stderr, stdout } from './output.js';
 
 const VERSION = '0.1.0';
@@ -44,11 +44,13 @@ function toMessage(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // set for this process by bin/tsrun (Bun's JIT off); not for the programs tsrun runs (hooks, ps, ip)
+  delete process.env.BUN_JSC_useJIT;
   const { global, command, rest } = splitArgv(argv);
   const euid = process.geteuid?.() ?? 0;
   let globals: Globals = { root: defaultRoot(process.env, euid), logFormat: 'text', debug: false, systemdCgroup: false, rootless: euid !== 0 };
   try {
-    const g = parseArgs({ args: global, options: GLOBAL_OPTIONS, strict: true, allowPositionals: false }).values;
+    const g = parseArgs(global, GLOBAL_OPTIONS, false).values;
     if (g.version) {
       stdout(`tsrun version ${VERSION}\nspec: 1.3.0\n`);
       return 0;
@@ -60,17 +62,16 @@ export async function main(argv: string[]): Promise<number> {
     const logFormat = g['log-format'];
     if (logFormat !== 'text' && logFormat !== 'json') throw new TsrunError('usage', `--log-format: must be text or json, not "${logFormat}"`);
     globals = { ...globals, root: g.root ?? globals.root, log: g.log, logFormat, debug: g.debug, systemdCgroup: g['systemd-cgroup'], rootless: isRootless(g.rootless, euid) };
-    const load = COMMANDS[command];
-    if (!load) throw new TsrunError('usage', `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
-    const { command: cmd } = await load();
+    const cmd = await loadCommand(command);
+    if (!cmd) throw new TsrunError('usage', `unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
     const args = cmd.rawArgs
       ? { values: { help: rest[0] === '--help' || rest[0] === '-h' }, positionals: rest }
-      : parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+      : parseArgs(rest, { ...cmd.options, help: { type: 'boolean', short: 'h' } }, true);
     if (args.values.help) {
       stdout(`usage: tsrun ${cmd.usage}\n`);
       return 0;
     }
-    const code = await cmd.run(makeContext(globals), args as Parameters<typeof cmd.run>[1]);
+    const code = await cmd.run(makeContext(globals), args);
     return code ?? 0;
   } catch (e) {
     const message = toMessage(e);

@@ -1,8 +1,9 @@
 // Signal names for kill: "KILL", "SIGKILL" and "9" all mean the same signal, as with runc.
-import { constants } from 'node:os';
 import { TsrunError } from '../errors.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
 
-const SIGNALS = constants.signals as Record<string, number>;
+const os = lazyBuiltin<typeof import('node:os')>('node:os');
+const signals = (): Record<string, number> => os().constants.signals as Record<string, number>;
 
 export function parseSignal(text: string): number {
   if (/^\d+$/.test(text)) {
@@ -11,7 +12,7 @@ export function parseSignal(text: string): number {
   } else {
     const upper = text.toUpperCase();
     const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-    const n = SIGNALS[name];
+    const n = signals()[name];
     if (n !== undefined) return n;
     const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
     if (rt) {
@@ -24,5 +25,5 @@ export function parseSignal(text: string): number {
 }
 
 export function signalName(n: number): string {
-  return Object.entries(SIGNALS).find(([, v]) => v === n)?.[0] ?? String(n);
+  return Object.entries(signals()).find(([, v]) => v === n)?.[0] ?? String(n);
 }

@@ -1,9 +1,11 @@
 // `run` of a container with process.terminal in the foreground and no --console-socket: like runc, tsrun
 // receives the pty master itself and copies between it and its own stdin/stdout, following window resizes.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { listenConsole, setWinsize } from '../linux/console.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+const os = lazyBuiltin<typeof import('node:os')>('node:os');
 
 export interface ForegroundTty {
   socketPath: string;
@@ -15,7 +17,7 @@ export interface ForegroundTty {
 }
 
 export function foregroundTty(): ForegroundTty {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-console-'));
+  const dir = fs.mkdtempSync(path.join(os().tmpdir(), 'tsrun-console-'));
   const socketPath = path.join(dir, 'console.sock');
   const listener = listenConsole(socketPath);
   let master = -1;

@@ -1,8 +1,10 @@
 // Hooks that run in the runtime namespace (prestart, createRuntime, poststart, poststop): the state JSON on
 // stdin, args and env as given, a timeout in seconds (config.md "POSIX-platform Hooks").
-import { spawnSync } from 'node:child_process';
 import type { Hook, HookKind } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 function firstLine(buf: Buffer | string | null | undefined): string {
   return String(buf ?? '').trim().split('\n')[0] ?? '';
@@ -10,7 +12,7 @@ function firstLine(buf: Buffer | string | null | undefined): string {
 
 export function runHook(kind: HookKind, hook: Hook, state: object): void {
   const [argv0, ...rest] = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
-  const r = spawnSync(hook.path, rest, {
+  const r = childProcess().spawnSync(hook.path, rest, {
     argv0,
     input: JSON.stringify(state),
     env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),

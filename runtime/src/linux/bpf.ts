@@ -8,7 +8,7 @@
 // (operation not permitted)`.
 import * as fs from 'node:fs';
 import { errnoName, strerror } from './errno.js';
-import { errno, koffi, libcLib } from './ffi.js';
+import { bind, errno, koffi } from './ffi.js';
 
 const SYS_BPF: Partial<Record<string, number>> = { x64: 321, arm64: 280, ia32: 357, riscv64: 280, ppc64: 361, s390x: 351 };
 const CMD = { PROG_LOAD: 5, PROG_ATTACH: 8, PROG_DETACH: 9, PROG_GET_FD_BY_ID: 13, PROG_QUERY: 16 } as const;
@@ -25,12 +25,12 @@ const LOG_SIZE = 1 << 16;
 const MAX_PROGS = 64;
 const E = { EPERM: 1, EACCES: 13, EINVAL: 22, ENOSPC: 28 } as const;
 
-const c = {
-  syscall: libcLib.func('long syscall(long nr, ...)'),
-  setrlimit: libcLib.func('int setrlimit(int resource, const uint64_t *rlim)'),
-  getrlimit: libcLib.func('int getrlimit(int resource, _Out_ uint64_t *rlim)'),
-  close: libcLib.func('int close(int fd)'),
-};
+const c = bind((lib) => ({
+  syscall: lib.func('long syscall(long nr, ...)'),
+  setrlimit: lib.func('int setrlimit(int resource, const uint64_t *rlim)'),
+  getrlimit: lib.func('int getrlimit(int resource, _Out_ uint64_t *rlim)'),
+  close: lib.func('int close(int fd)'),
+}));
 
 export class BpfError extends Error {
   /** The errno name (EPERM, EINVAL, ...), as node:fs errors carry it. */
@@ -50,7 +50,7 @@ export class BpfError extends Error {
 function sysBpf(cmd: number, attr: Buffer): number {
   const nr = SYS_BPF[process.arch];
   if (nr === undefined) throw new BpfError(CMD_NAME[cmd] ?? String(cmd), 38, `no bpf(2) syscall number for ${process.arch}`);
-  const rc = Number(c.syscall(nr, 'int', cmd, 'void *', attr, 'uint', ATTR_SIZE));
+  const rc = Number(c().syscall(nr, 'int', cmd, 'void *', attr, 'uint', ATTR_SIZE));
   return rc < 0 ? -errno() : rc;
 }
 
@@ -152,9 +152,9 @@ function detach(cgroupFd: number, progFd: number): void {
  */
 function raiseMemlock(): void {
   const inf = 0xffffffffffffffffn;
-  if ((c.setrlimit(RLIMIT_MEMLOCK, [inf, inf]) as number) === 0) return;
+  if ((c().setrlimit(RLIMIT_MEMLOCK, [inf, inf]) as number) === 0) return;
   const now = [0n, 0n];
-  if ((c.getrlimit(RLIMIT_MEMLOCK, now) as number) === 0 && now[1] !== undefined) c.setrlimit(RLIMIT_MEMLOCK, [now[1], now[1]]);
+  if ((c().getrlimit(RLIMIT_MEMLOCK, now) as number) === 0 && now[1] !== undefined) c().setrlimit(RLIMIT_MEMLOCK, [now[1], now[1]]);
 }
 
 /** Makes `insns` the device program of the cgroup2 directory `dir`, replacing the one(s) attached there before. */
@@ -177,7 +177,7 @@ export function setCgroupDeviceFilter(dir: string, insns: Uint8Array, license: s
     check(CMD.PROG_ATTACH, attach(dirFd, prog));
     for (const fd of old) detach(dirFd, fd);
   } finally {
-    for (const fd of fds) c.close(fd);
+    for (const fd of fds) c().close(fd);
     fs.closeSync(dirFd);
   }
 }
@@ -192,7 +192,7 @@ export function clearCgroupDeviceFilters(dir: string): void {
       try {
         detach(dirFd, fd);
       } finally {
-        c.close(fd);
+        c().close(fd);
       }
     }
   } finally {

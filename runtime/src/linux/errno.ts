@@ -1,10 +1,8 @@
 // errno numbers to names and messages (x86_64 Linux), without loading FFI: the native stage reports numbers.
-import { constants } from 'node:os';
+import { lazyBuiltin } from '../lazy-builtin.js';
 
-const names = new Map<number, string>();
-for (const [name, num] of Object.entries(constants.errno)) {
-  if (!names.has(num)) names.set(num, name);
-}
+const os = lazyBuiltin<typeof import('node:os')>('node:os');
+let names: Map<number, string> | undefined;
 
 const messages: Record<string, string> = {
   EPERM: 'operation not permitted', ENOENT: 'no such file or directory', ESRCH: 'no such process',
@@ -24,6 +22,10 @@ const messages: Record<string, string> = {
 };
 
 export function errnoName(errno: number): string {
+  if (!names) {
+    names = new Map();
+    for (const [name, num] of Object.entries(os().constants.errno)) if (!names.has(num)) names.set(num, name);
+  }
   return names.get(errno) ?? `errno ${errno}`;
 }
 

@@ -7,10 +7,12 @@
 //
 // Delete does nothing: the spec forbids moving devices back. When the namespace dies the kernel returns physical
 // devices to the host's namespace and destroys virtual ones.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Spec } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
+
+const childProcess = lazyBuiltin<typeof import('node:child_process')>('node:child_process');
 
 /** IFNAMSIZ - 1, and the characters the kernel's dev_valid_name refuses. */
 export function validIfName(name: string): boolean {
@@ -54,7 +56,7 @@ function hostBinary(name: string): string {
 
 export const hostRunner: Runner = (argv, input) => {
   const [cmd, ...args] = argv;
-  const r = spawnSync(hostBinary(cmd ?? ''), args, { input, encoding: 'utf8', env: { PATH: SEARCH.join(':'), LC_ALL: 'C' } });
+  const r = childProcess().spawnSync(hostBinary(cmd ?? ''), args, { input, encoding: 'utf8', env: { PATH: SEARCH.join(':'), LC_ALL: 'C' } });
   return { status: r.status ?? 1, out: r.stdout ?? '', err: (r.stderr ?? r.error?.message ?? '').trim().split('\n')[0] ?? '' };
 };
 

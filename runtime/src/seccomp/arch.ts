@@ -1,6 +1,6 @@
 // The architectures the compiler can filter: the AUDIT_ARCH_* value the kernel puts in seccomp_data.arch, the
 // word size (a 32-bit ABI has only the low half of each argument), and the syscall table.
-import * as os from 'node:os';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import type { SeccompArch } from './types.js';
 import { X86_64 } from './syscalls/x86_64.js';
 import { I386 } from './syscalls/i386.js';
@@ -11,6 +11,8 @@ import { LOONGARCH64 } from './syscalls/loongarch64.js';
 import { PPC64 } from './syscalls/ppc64.js';
 import { RISCV64 } from './syscalls/riscv64.js';
 import { S390X } from './syscalls/s390x.js';
+
+const os = lazyBuiltin<typeof import('node:os')>('node:os');
 
 export interface ArchDef {
   name: SeccompArch;
@@ -93,7 +95,7 @@ export function nativeArch(): SeccompArch {
     case 'riscv64': return 'SCMP_ARCH_RISCV64';
     case 'loong64': return 'SCMP_ARCH_LOONGARCH64';
     case 'ppc64':
-      if (os.endianness() === 'LE') return 'SCMP_ARCH_PPC64LE';
+      if (os().endianness() === 'LE') return 'SCMP_ARCH_PPC64LE';
       throw new Error('seccomp: big-endian ppc64 hosts are not supported');
     default: throw new Error(`seccomp: no syscall tables for ${process.arch}`);
   }

@@ -1,7 +1,7 @@
 // Which seccomp(2) filter flags the running kernel knows. The probe is libseccomp's: seccomp(SET_MODE_FILTER, flags,
 // NULL) fails with EFAULT (the kernel got as far as reading the program) for flags it knows, and EINVAL for flags it
 // does not. No filter is ever loaded, and no privilege is needed.
-import { errno, libcLib } from '../linux/ffi.js';
+import { bind, errno } from '../linux/ffi.js';
 import { FILTER_FLAGS } from './types.js';
 
 const SECCOMP_SET_MODE_FILTER = 1;
@@ -9,7 +9,7 @@ const EFAULT = 14;
 /** The seccomp syscall's number per Node.js architecture name. */
 const SYS_SECCOMP: Record<string, number> = { x64: 317, ia32: 354, arm64: 277, arm: 383, riscv64: 277, loong64: 277, ppc64: 358, s390x: 348 };
 
-let syscall: ((...args: unknown[]) => unknown) | undefined;
+const c = bind((lib) => ({ syscall: lib.func('long syscall(long nr, ...)') }));
 const known = new Map<number, boolean>();
 
 /** Whether the kernel accepts this combination of flags. */
@@ -18,8 +18,7 @@ export function kernelHasFlags(flags: number): boolean {
   if (cached !== undefined) return cached;
   const nr = SYS_SECCOMP[process.arch];
   if (nr === undefined) return false;
-  syscall ??= libcLib.func('long syscall(long nr, ...)');
-  const rc = Number(syscall(nr, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', flags, 'void *', null));
+  const rc = Number(c().syscall(nr, 'unsigned int', SECCOMP_SET_MODE_FILTER, 'unsigned int', flags, 'void *', null));
   const ok = rc < 0 && errno() === EFAULT;
   known.set(flags, ok);
   return ok;

@@ -3,7 +3,6 @@
 // tsrun, which forwards signals to it and exits with its code (128+n when a signal killed it). With --detach tsrun
 // writes --pid-file and exits 0.
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { execProcess } from '../../container/exec.js';
 import { TsrunError } from '../../errors.js';
 import { libc } from '../../linux/libc.js';
@@ -11,6 +10,7 @@ import { writePidFile } from '../../state/pid-file.js';
 import { validateId } from '../../state/store.js';
 import type { Command } from '../registry.js';
 import { exitCode } from './run.js';
+import { type Values, parseArgs } from '../args.js';
 
 const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'] as const;
 
@@ -56,12 +56,10 @@ export function splitExecArgs(rest: string[]): { flags: string[]; id?: string; c
   return { flags: rest, command: [] };
 }
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
 /** exec takes its arguments raw (see Command.rawArgs): its flags end at the container id, the rest is the command. */
 function parse(raw: string[]): { v: Values; id: string; command: string[] } {
   const { flags, id, command } = splitExecArgs(raw);
-  const v = parseArgs({ args: flags, options: { ...execOptions, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values as Values;
+  const v = parseArgs(flags, { ...execOptions, help: { type: 'boolean', short: 'h' } }, false).values;
   if (!id) throw new TsrunError('usage', 'exec: a container id is required');
   return { v, id, command };
 }

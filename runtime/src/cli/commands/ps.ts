@@ -3,12 +3,12 @@
 // cgroup; host pids, as runc shows); `-f json` prints the pids as a JSON array. As with runc (Go's flag package),
 // ps's own flags end at the container id and everything after it goes to ps(1): `tsrun ps <id> -o pid,comm`.
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { cgroupsFromRecord } from '../../container/cgroups.js';
 import { TsrunError } from '../../errors.js';
 import { statusOf, validateId } from '../../state/store.js';
 import type { Command } from '../registry.js';
 import { stdout } from '../output.js';
+import { parseArgs } from '../args.js';
 
 /** Keeps the header and the lines of `ps` output whose PID column (found from the header) is in pids. */
 export function filterPs(output: string, pids: readonly number[]): string {
@@ -46,7 +46,7 @@ export const command: Command = {
   rawArgs: true,
   async run(ctx, { positionals }) {
     const { flags, id, psArgs } = splitPsArgs(positionals);
-    const values = parseArgs({ args: flags, options: psOptions, strict: true, allowPositionals: false }).values;
+    const values = parseArgs(flags, psOptions, false).values;
     if (id === undefined) throw new TsrunError('usage', 'expected <container-id> [ps options]');
     validateId(id);
     const format = values.format;
