@@ -3,6 +3,8 @@
 // `serve` lives as long as it, so neither pays for the other's code (nor `delete`'s).
 import { USAGE, UsageError, parseOptions } from './options.js';
 import * as fs from 'node:fs';
+// write(2), not process.stdout/stderr: on Bun the first use of those streams costs ~8 ms of CPU and memory
+import { stderr, stdout } from '../../runtime/src/cli/output.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -10,7 +12,7 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const o = parseOptions(rest, ['namespace']);
       const { startShim } = await import('./start.js');
-      process.stdout.write(`${await startShim(o, rest)}\n`);
+      stdout(`${await startShim(o, rest)}\n`);
       return 0;
     }
     case 'serve': {
@@ -29,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     case 'delete': {
       const o = parseOptions(rest);
       const { deleteShim } = await import('./delete.js');
-      process.stdout.write(`${JSON.stringify(deleteShim(o, (l) => process.stderr.write(`tsrun-shim: ${l}\n`)))}\n`);
+      stdout(`${JSON.stringify(deleteShim(o, (l) => stderr(`tsrun-shim: ${l}\n`)))}\n`);
       return 0;
     }
     default:
@@ -42,7 +44,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (e: Error) => {
-    process.stderr.write(`tsrun-shim: ${e.message}\n${e instanceof UsageError ? `${USAGE}\n` : ''}`);
+    stderr(`tsrun-shim: ${e.message}\n${e instanceof UsageError ? `${USAGE}\n` : ''}`);
     process.exit(e instanceof UsageError ? 2 : 1);
   },
 );
