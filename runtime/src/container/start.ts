@@ -1,5 +1,5 @@
-// start: releases a created container by reading its exec fifo; delete: removes a stopped (or, with --force,
-// any) container. Both hold the per-id lock.
+// start: releases a created container by reading its exec fifo, holding the per-id lock. delete is in delete.ts,
+// so that start's bundle does not load the cgroup code that only delete needs.
 import * as fs from 'node:fs';
 import type { Context } from '../cli/context.js';
 import { OCI_VERSION } from '../config/spec.js';
@@ -8,8 +8,7 @@ import { lockContainer } from './lock.js';
 import { runHooksWarn } from '../hooks/run.js';
 import { assertTransition } from '../state/lifecycle.js';
 import { isAlive, statusOf } from '../state/store.js';
-import { destroyContainer, killAll } from './destroy.js';
-import { sleepMs, waitGone } from './wait.js';
+import { sleepMs } from './wait.js';
 
 /** Reads the byte the init writes once it has the fifo open; fails if the init dies instead of writing. */
 function releaseInit(fifo: string, alive: () => boolean): void {
@@ -38,7 +37,6 @@ function releaseInit(fifo: string, alive: () => boolean): void {
   }
 }
 
-
 export async function startContainer(ctx: Context, id: string): Promise<void> {
   const lock = lockContainer(ctx, id);
   try {
@@ -50,41 +48,6 @@ export async function startContainer(ctx: Context, id: string): Promise<void> {
     ctx.debugLog(`start ${id}: released init ${rec.pid}`);
     const state = { ociVersion: OCI_VERSION, id, status: 'running', pid: rec.pid, bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
     runHooksWarn('poststart', rec.hooks?.poststart, state, ctx.warn);
-  } finally {
-    lock.close();
-  }
-}
-
-export async function deleteContainer(ctx: Context, id: string, force: boolean): Promise<void> {
-  let lock: { close(): void };
-  try {
-    lock = lockContainer(ctx, id);
-  } catch (e) {
-    if (force && e instanceof TsrunError && e.code === 'not_found') return;
-    throw e;
-  }
-  try {
-    let rec;
-    try {
-      rec = ctx.store.read(id);
-    } catch (e) {
-      if (force) {
-        ctx.store.remove(id);
-        return;
-      }
-      throw e;
-    }
-    const status = statusOf(ctx.store, rec);
-    if (status === 'running' || status === 'paused' || status === 'creating') {
-      if (!force) throw new TsrunError('invalid_state', `cannot delete container ${id} that is not stopped: ${status}`);
-    } else if (status !== 'stopped') {
-      assertTransition(id, status, 'delete');
-    }
-    if (status !== 'stopped') {
-      killAll(rec, 9);
-      if (!waitGone(rec.pid)) throw new TsrunError('invalid_state', `container ${id}: process ${rec.pid} did not exit after SIGKILL`);
-    }
-    await destroyContainer(ctx, rec);
   } finally {
     lock.close();
   }

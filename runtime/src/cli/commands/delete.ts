@@ -1,4 +1,4 @@
-import { deleteContainer } from '../../container/start.js';
+import { deleteContainer } from '../../container/delete.js';
 import { oneId } from './common.js';
 import type { Command } from '../registry.js';
 
