@@ -26,6 +26,7 @@ const ajv = new Ajv({
   strictRequired: false, // `if: { required: ['windows'] }` names properties defined elsewhere
   allowUnionTypes: true, // features.md: optional properties MAY be null, so e.g. type: ["array", "null"]
   code: { source: true, esm: true, optimize: true },
+  inlineRefs: false,
 });
 
 const ids = {};
