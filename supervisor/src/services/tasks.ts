@@ -99,7 +99,11 @@ export class TaskService {
 
   /** Removes the namespace's cgroup (/tsrund/<ns>), and tsrund's, once nothing of tsrund's can be in them. */
   private pruneCgroups(ns: string): void {
-    const inUse = (n?: string) => this.creating.size > 0 && (n === undefined || this.creating.has(n)) || [...this.tasks.values()].some((t) => n === undefined || t.rec.namespace === n);
+    // n: one namespace; undefined: any (for tsrund's own /tsrund)
+    const inUse = (n?: string): boolean => {
+      const creating = n === undefined ? this.creating.size > 0 : this.creating.has(n);
+      return creating || [...this.tasks.values()].some((t) => n === undefined || t.rec.namespace === n);
+    };
     if (inUse(ns)) return;
     // synchronous: no create can start between the check and the rmdir
     removeEmptyCgroups(inUse() ? [`tsrund/${ns}`] : [`tsrund/${ns}`, 'tsrund']);
