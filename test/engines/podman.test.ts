@@ -374,6 +374,9 @@ for (const variant of VARIANTS) describe(`podman 4.3 + conmon with ${variant.nam
       ok(['pause', id]);
       const r = podman(['kill', id]); // SIGKILL by default
       assert.equal(r.status, 0, r.stderr);
+      // kill returns once the signal is sent; conmon records the exit just after. Without the thaw no exit comes
+      // at all and `wait` runs into its time limit.
+      assert.equal(ok(['wait', id], { timeoutMs: 20000 }).trim(), '137');
       const ins = inspect(id);
       assert.equal(ins.State.Status, 'exited');
       assert.equal(ins.State.ExitCode, 137);
