@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNC, TSRUN, checkPrerequisites, makeBundle, median, percentile } from './lib.js';
+import { RUNC, TSRUN, checkPrerequisites, makeBundle, median, percentile, reportFailures } from './lib.js';
 
 const PERF = ['/usr/bin/perf', '/usr/sbin/perf'].find((p) => existsSync(p));
 const OPS = ['create', 'state', 'start', 'kill', 'delete'];
@@ -139,14 +139,7 @@ function main() {
   const width = (rt) => Math.max(14, rt.name.length);
   console.log(['op'.padEnd(8), ...runtimes.map((rt) => rt.name.padEnd(width(rt)))].join(' '));
   for (const op of OPS) console.log([op.padEnd(8), ...runtimes.map((rt) => cell(rt.samples[op]).padEnd(width(rt)))].join(' '));
-  let failed = false;
-  for (const rt of runtimes) {
-    if (rt.failures) {
-      failed = true;
-      console.log(`${rt.name}: ${rt.failures} failed lifecycle(s); first: ${rt.firstError}`);
-    }
-  }
-  process.exitCode = failed ? 1 : 0;
+  reportFailures(runtimes, 'lifecycle(s)');
 }
 
 main();

@@ -69,3 +69,14 @@ export function report(title, verb, runtimes) {
     console.log(line);
   }
 }
+
+/** Prints each runtime's failed runs (count and first error) and sets the exit status: 1 if any failed. */
+export function reportFailures(runtimes, what) {
+  let failed = false;
+  for (const rt of runtimes) {
+    if (!rt.failures) continue;
+    failed = true;
+    console.log(`${rt.name}: ${rt.failures} failed ${what}; first: ${rt.firstError}`);
+  }
+  process.exitCode = failed ? 1 : 0;
+}

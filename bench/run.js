@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUNC, TSRUN, checkPrerequisites, makeBundle, report } from './lib.js';
+import { RUNC, TSRUN, checkPrerequisites, makeBundle, report, reportFailures } from './lib.js';
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
@@ -95,14 +95,7 @@ function main() {
   }
 
   report(`container: busybox \`true\`; ${opts.runs} runs per runtime after ${opts.warmup} warmup rounds, interleaved`, 'run', runtimes);
-  let failed = false;
-  for (const rt of runtimes) {
-    if (rt.failures) {
-      failed = true;
-      console.log(`${rt.name}: ${rt.failures} failed run(s); first: ${rt.firstError}`);
-    }
-  }
-  process.exitCode = failed ? 1 : 0;
+  reportFailures(runtimes, 'run(s)');
 }
 
 main();
