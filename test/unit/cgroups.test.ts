@@ -252,6 +252,21 @@ describe('v1 manager on a fake cgroupfs', () => {
     assert.deepEqual(m.pids(), []);
   });
 
+  it('fills an empty cpuset parent that a concurrent create made and has not filled yet', async () => {
+    const root = freshDir();
+    const host = fakeHybrid(root);
+    const io = new FakeCgroupFs();
+    io.mkdir(path.join(root, 'cpuset/shared')); // the other create's mkdir, before its initDir
+    assert.equal(read(path.join(root, 'cpuset/shared/cpuset.cpus')), '');
+    const m = cgroupManager('/shared/c1', 'c1', host, { io });
+    await m.create();
+    assert.equal(read(path.join(root, 'cpuset/shared/cpuset.cpus')), '0-3');
+    assert.equal(read(path.join(root, 'cpuset/shared/c1/cpuset.mems')), '0');
+    assert.ok(!m.createdDirs().includes(path.join(root, 'cpuset/shared')), 'the parent stays the other create\'s');
+    m.join(4242);
+    assert.equal(read(path.join(root, 'cpuset/shared/c1/cgroup.procs')), '4242\n');
+  });
+
   it('rolls back its own directories when a mkdir fails, with a one-line error', async () => {
     const root = freshDir();
     const host = fakeHybrid(root);

@@ -166,6 +166,17 @@ export class FakeCgroupFs implements CgroupIo {
         fs.writeFileSync(p, `${available.filter((c) => enabled.has(c)).join(' ')}\n`);
         return;
       }
+      case 'cpuset.cpus':
+      case 'cpuset.mems': {
+        // v1 only (v2 takes any list): a value must be a subset of the parent's, so an empty parent refuses all.
+        const parentFile = path.join(path.dirname(dir), path.basename(p));
+        const v1 = !fs.existsSync(path.join(dir, 'cgroup.controllers'));
+        if (v1 && !this.isRoot(dir) && fs.existsSync(parentFile) && data.trim() !== '' && fs.readFileSync(parentFile, 'utf8').trim() === '') {
+          throw errnoError('write', p, 'EACCES', { data });
+        }
+        fs.writeFileSync(p, data);
+        return;
+      }
       case 'cpu.shares': {
         const n = BigInt(data.trim());
         fs.writeFileSync(p, `${n < 2n ? 2n : n > 262144n ? 262144n : n}\n`);
