@@ -44,8 +44,10 @@ function toMessage(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // set for this process by bin/tsrun (Bun's JIT off); not for the programs tsrun runs (hooks, ps, ip)
+  // set for this process by bin/tsrun (Bun's JIT, and for short commands its GC, off); not for the programs tsrun
+  // runs (hooks, ps, ip)
   delete process.env.BUN_JSC_useJIT;
+  delete process.env.BUN_JSC_useGC;
   const { global, command, rest } = splitArgv(argv);
   const euid = process.geteuid?.() ?? 0;
   let globals: Globals = { root: defaultRoot(process.env, euid), logFormat: 'text', debug: false, systemdCgroup: false, rootless: euid !== 0 };
