@@ -1,13 +1,14 @@
 // Bundles the tsrun CLI and tsrun-shim per engine, because every container operation pays for the CLI's start:
 // for Bun with precompiled bytecode, for Node as one ESM file. koffi stays outside (it has a native module).
-// Without Bun (an optional dependency) there is no bundler: bin/tsrun and bin/tsrun-shim then run the unbundled main.js.
+// Without Bun (an optional dependency) there is no bundler: bin/tsrun and bin/tsrun-shim then run the unbundled
+// main.js and cli.js.
 //
 // tsrun on Bun is one bundle for main.js plus one per command (dist/runtime/bun/tsrun.js, commands/<verb>.js), as
 // Bun cannot split a bytecode bundle: loading the bytecode of every command cost ~3 ms of each start, while main
 // requires only its command's bundle from ./commands/ at run time (cli/registry.ts). Bun's bundler bakes
 // import.meta.url in as the source file's URL, so code that finds the native stage from it works from any bundle.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 
 const bun = 'node_modules/@oven/bun-linux-x64/bin/bun';
 if (!existsSync(bun)) {
@@ -30,8 +31,11 @@ build('tsrun for bun', [`${cli}/main.js`, '--outdir', 'dist/runtime/bun', '--ext
 build('tsrun commands for bun', [...commands, '--root', cli, '--outdir', 'dist/runtime/bun', ...BUN]);
 build('tsrun for node', [`${cli}/main.js`, '--outdir', cli, '--target=node', '--format=esm', '--entry-naming', 'tsrun.node.mjs']);
 // tsrun-shim (bin/tsrun-shim) the same way: one per container, so its start and memory count too.
+// Bun's bytecode needs CommonJS, which has no top-level await, so the bundle is main.js (exporting run) and the
+// entry is a one-line ES module that awaits it (why it must: shim/src/main.ts, run).
 build('tsrun-shim for bun', ['dist/shim/src/main.js', '--outdir', 'dist/shim/src', '--entry-naming', 'tsrun-shim.bun.[ext]', ...BUN]);
-build('tsrun-shim for node', ['dist/shim/src/main.js', '--outdir', 'dist/shim/src', '--target=node', '--format=esm', '--entry-naming', 'tsrun-shim.node.mjs']);
+writeFileSync('dist/shim/src/tsrun-shim.bun.mjs', "await require('./tsrun-shim.bun.js').run(process.argv.slice(2));\n");
+build('tsrun-shim for node', ['dist/shim/src/cli.js', '--outdir', 'dist/shim/src', '--target=node', '--format=esm', '--entry-naming', 'tsrun-shim.node.mjs']);
 // tsctl for Bun with bytecode: one process per command, so its start is most of its cost. yargs's apply-extends
 // calls import.meta.resolve, which a CJS bundle (the only format Bun's bytecode takes without --compile) rejects;
 // it only runs for a config's `extends` key, which tsctl never reads, and require.resolve does the same there.

@@ -39,12 +39,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (e: Error) => {
-    stderr(`tsrun-shim: ${e.message}\n${e instanceof UsageError ? `${USAGE}\n` : ''}`);
+/**
+ * Runs one command to its end: exits with its code, or for `serve` stays pending until the shim exits (Shutdown,
+ * SIGTERM). The entry (cli.ts, or the .mjs scripts/bundle.js writes for Bun) awaits it at top level, so the entry
+ * module never finishes: Bun runs a full collection once the entry module has finished while work is pending,
+ * ~1-2 ms of CPU at every shim's start for nothing a shim needs back.
+ */
+export async function run(argv: string[]): Promise<void> {
+  let code: number;
+  try {
+    code = await main(argv);
+  } catch (e) {
+    stderr(`tsrun-shim: ${(e as Error).message}\n${e instanceof UsageError ? `${USAGE}\n` : ''}`);
     process.exit(e instanceof UsageError ? 2 : 1);
-  },
-);
+  }
+  if (code >= 0) process.exit(code);
+  await new Promise<never>(() => {});
+}
