@@ -3,6 +3,7 @@
 // line's msg) becomes the error. The spawned pids are registered with the reaper so that it leaves them alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { launch } from '../../runtime/src/launch.js';
 import type { Reaper } from './reaper.js';
 import { Code, ShimError } from './rpc/codes.js';
 import { type StdioSlot, loadSpawn } from './spawn.js';
@@ -29,7 +30,8 @@ export class Runtime {
     const log = path.join(this.logDir, `runtime-${process.pid}-${++this.n}.json`);
     const full = [...(this.root ? ['--root', this.root] : []), '--log', log, '--log-format', 'json', ...args];
     const spawn = await loadSpawn();
-    const child = spawn(this.bin, full, { stdio: o.stdio ?? ['ignore', 'pipe', 'pipe'], ...(o.input ? { input: o.input } : {}), env: o.env ?? process.env });
+    const l = launch(this.bin, full, o.env ?? process.env);
+    const child = spawn(l.file, l.args, { stdio: o.stdio ?? ['ignore', 'pipe', 'pipe'], ...(o.input ? { input: o.input } : {}), env: l.env });
     if (child.pid !== undefined) this.reaper.own.add(child.pid);
     const result = await child.done;
     if (child.pid !== undefined) this.reaper.own.delete(child.pid);

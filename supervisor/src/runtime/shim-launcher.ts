@@ -7,12 +7,14 @@
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { launch } from '../../../runtime/src/launch.js';
 import type { ExitInfo, ShimApi, ShimLauncher, ShimOptions } from './shim-api.js';
 import { connectShim } from './shim-client.js';
 
 function run(bin: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+    const l = launch(bin, args, process.env);
+    execFile(l.file, l.args, { encoding: 'utf8', timeout: 60_000, env: l.env }, (err, stdout, stderr) => {
       if (err) {
         const line = stderr.trim().split('\n')[0] || err.message;
         reject(new Error(line.replace(/^tsrun-shim: /, '')));
@@ -41,7 +43,8 @@ export class CommandLauncher implements ShimLauncher {
     await fs.promises.mkdir(o.stateDir, { recursive: true, mode: 0o700 });
     const log = path.join(o.stateDir, 'shim.log');
     const logFd = fs.openSync(log, 'a', 0o600);
-    const child = spawn(this.shim, ['serve', ...flags(o), '--address', this.address], { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], cwd: '/' });
+    const l = launch(this.shim, ['serve', ...flags(o), '--address', this.address], process.env);
+    const child = spawn(l.file, l.args, { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], cwd: '/', env: l.env });
     fs.closeSync(logFd);
     const said = await new Promise<string>((resolve) => {
       let text = '';

@@ -1,0 +1,72 @@
+// What bin/tsrun and bin/tsrun-shim exec, for the programs that start them once or twice per container (the shim
+// runs tsrun create and start, tsrund runs the shim): spawning Bun on the bundle directly spares a /bin/sh per run,
+// ~0.8 ms of CPU each. Only this checkout's own launchers, with Bun and the bundle built and TSRUN_ENGINE not
+// "node", are replaced; any other program (runc, a launcher elsewhere) runs as given. The environment is the one the
+// launcher would export; test/unit/launch.test.ts pins SHORT_COMMANDS to bin/tsrun's list.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The checkout: this file is dist/runtime/src/launch.js (Bun's bundler keeps that URL in bundles). */
+const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
+const BUN = path.join(TOP, 'node_modules/@oven/bun-linux-x64/bin/bun');
+
+/** The tsrun commands that end within milliseconds: bin/tsrun runs them without Bun's garbage collector. */
+export const SHORT_COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'pause', 'resume', 'update', 'ps', 'list', 'spec', 'features'];
+
+/** tsrun's global flags that take a value (the command is the first other word). */
+const GLOBAL_VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--rootless', '--criu']);
+
+export type Env = Record<string, string | undefined>;
+
+export interface Launch {
+  file: string;
+  args: string[];
+  env: Env;
+}
+
+/** The tsrun command word in argv (after the global flags), as bin/tsrun finds it. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (GLOBAL_VALUE_FLAGS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+const isFile = (p: string): boolean => fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+
+const resolved = new Map<string, string | undefined>();
+
+function which(bin: string): 'tsrun' | 'tsrun-shim' | undefined {
+  if (!resolved.has(bin)) {
+    let real: string | undefined;
+    try {
+      real = fs.realpathSync(bin);
+    } catch {
+      real = undefined;
+    }
+    resolved.set(bin, real);
+  }
+  const real = resolved.get(bin);
+  if (real === path.join(TOP, 'bin', 'tsrun')) return 'tsrun';
+  if (real === path.join(TOP, 'bin', 'tsrun-shim')) return 'tsrun-shim';
+  return undefined;
+}
+
+/** How to run `bin args` with env: Bun on the bundle when bin is this checkout's launcher, else bin itself. */
+export function launch(bin: string, args: string[], env: Env): Launch {
+  const asGiven = { file: bin, args, env };
+  if (env.TSRUN_ENGINE === 'node') return asGiven;
+  const program = which(bin);
+  if (!program || !isFile(BUN)) return asGiven;
+  if (program === 'tsrun') {
+    const script = path.join(TOP, 'dist/runtime/bun/tsrun.js');
+    if (!isFile(script)) return asGiven;
+    const short = SHORT_COMMANDS.includes(commandOf(args) ?? '');
+    return { file: BUN, args: [script, ...args], env: { ...env, BUN_JSC_useJIT: env.BUN_JSC_useJIT ?? '0', ...(short ? { BUN_JSC_useGC: env.BUN_JSC_useGC ?? '0' } : {}) } };
+  }
+  const script = path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs');
+  if (!isFile(script)) return asGiven;
+  return { file: BUN, args: [script, ...args], env: { ...env, BUN_GC_TIMER_DISABLE: '1' } };
+}

@@ -1,0 +1,69 @@
+// runtime/src/launch.ts against the launchers it stands in for: the same command word and the same environment as
+// bin/tsrun and bin/tsrun-shim, and anything that is not this checkout's launcher run as given.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { SHORT_COMMANDS, commandOf, launch } from '../../runtime/src/launch.js';
+
+const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
+const BUN = path.join(TOP, 'node_modules/@oven/bun-linux-x64/bin/bun');
+const TSRUN = path.join(TOP, 'bin/tsrun');
+const SHIM = path.join(TOP, 'bin/tsrun-shim');
+const built = fs.existsSync(BUN) && fs.existsSync(path.join(TOP, 'dist/runtime/bun/tsrun.js'));
+
+describe('launch', () => {
+  it('knows the same short commands as bin/tsrun', () => {
+    const m = /\n\s*((?:[a-z]+\|)+[a-z]+)\)\n\s*export BUN_JSC_useGC=/.exec(fs.readFileSync(TSRUN, 'utf8'));
+    assert.ok(m, 'bin/tsrun lists the commands that run without the GC');
+    assert.deepEqual((m[1] as string).split('|').sort(), [...SHORT_COMMANDS].sort());
+  });
+
+  it('finds the command word after the global flags, as bin/tsrun does', () => {
+    assert.equal(commandOf(['--root', '/r', '--log', 'l.json', '--log-format', 'json', 'create', '--bundle', 'b', 'c1']), 'create');
+    assert.equal(commandOf(['--debug', '--root=/r', 'start', 'c1']), 'start');
+    assert.equal(commandOf(['--rootless', 'true', '--criu', 'x', 'exec', 'c1', 'sh']), 'exec');
+    assert.equal(commandOf(['--help']), undefined);
+    assert.equal(commandOf([]), undefined);
+  });
+
+  it('runs any other program as given', () => {
+    const env = { PATH: '/bin' };
+    assert.deepEqual(launch('/usr/sbin/runc', ['start', 'c1'], env), { file: '/usr/sbin/runc', args: ['start', 'c1'], env });
+    assert.deepEqual(launch('/no/such/tsrun', ['state', 'c1'], env), { file: '/no/such/tsrun', args: ['state', 'c1'], env });
+  });
+
+  it('runs a launcher as given when TSRUN_ENGINE is node', () => {
+    const env = { TSRUN_ENGINE: 'node' };
+    assert.deepEqual(launch(TSRUN, ['state', 'c1'], env), { file: TSRUN, args: ['state', 'c1'], env });
+  });
+
+  it('runs Bun on the bundles with the launchers environment, through symlinks too', () => {
+    if (!built) {
+      // without Bun (an optional dependency) there is nothing to run directly
+      assert.deepEqual(launch(TSRUN, ['state', 'c1'], {}), { file: TSRUN, args: ['state', 'c1'], env: {} });
+      return;
+    }
+    const create = launch(TSRUN, ['--root', '/r', 'create', 'c1'], { PATH: '/bin' });
+    assert.deepEqual(create, {
+      file: BUN,
+      args: [path.join(TOP, 'dist/runtime/bun/tsrun.js'), '--root', '/r', 'create', 'c1'],
+      env: { PATH: '/bin', BUN_JSC_useJIT: '0', BUN_JSC_useGC: '0' },
+    });
+    const exec = launch(TSRUN, ['exec', 'c1', 'sh'], { BUN_JSC_useJIT: '1' });
+    assert.deepEqual(exec.env, { BUN_JSC_useJIT: '1' }, 'exec keeps the collector; a caller-set variable wins');
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-launch-'));
+    try {
+      fs.symlinkSync(SHIM, path.join(dir, 'tsrun-shim'));
+      assert.deepEqual(launch(path.join(dir, 'tsrun-shim'), ['serve'], {}), {
+        file: BUN,
+        args: [path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs'), 'serve'],
+        env: { BUN_GC_TIMER_DISABLE: '1' },
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
