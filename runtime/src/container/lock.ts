@@ -1,4 +1,5 @@
-// The per-id lock every operation on an existing container takes; a missing state dir means it does not exist.
+// The per-id lock the operations that change an existing container take (start needs none: see start.ts); a missing
+// state dir means it does not exist.
 import type { Context } from '../cli/context.js';
 import { TsrunError } from '../errors.js';
 import { libc } from '../linux/libc.js';
