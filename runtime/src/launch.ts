@@ -64,9 +64,10 @@ export function launch(bin: string, args: string[], env: Env): Launch {
     const script = path.join(TOP, 'dist/runtime/bun/tsrun.js');
     if (!isFile(script)) return asGiven;
     const short = SHORT_COMMANDS.includes(commandOf(args) ?? '');
-    return { file: BUN, args: [script, ...args], env: { ...env, BUN_JSC_useJIT: env.BUN_JSC_useJIT ?? '0', ...(short ? { BUN_JSC_useGC: env.BUN_JSC_useGC ?? '0' } : {}) } };
+    const gc = short ? { BUN_JSC_useGC: env.BUN_JSC_useGC ?? '0' } : {};
+    return { file: BUN, args: [script, ...args], env: { ...env, BUN_JSC_useJIT: env.BUN_JSC_useJIT ?? '0', BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0', ...gc } };
   }
   const script = path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs');
   if (!isFile(script)) return asGiven;
-  return { file: BUN, args: [script, ...args], env: { ...env, BUN_GC_TIMER_DISABLE: '1' } };
+  return { file: BUN, args: [script, ...args], env: { ...env, BUN_GC_TIMER_DISABLE: '1', BUN_JSC_useWarmUpMarkedBlocks: '0' } };
 }

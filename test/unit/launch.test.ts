@@ -49,10 +49,10 @@ describe('launch', () => {
     assert.deepEqual(create, {
       file: BUN,
       args: [path.join(TOP, 'dist/runtime/bun/tsrun.js'), '--root', '/r', 'create', 'c1'],
-      env: { PATH: '/bin', BUN_JSC_useJIT: '0', BUN_JSC_useGC: '0' },
+      env: { PATH: '/bin', BUN_JSC_useJIT: '0', BUN_JSC_useWarmUpMarkedBlocks: '0', BUN_JSC_useGC: '0' },
     });
     const exec = launch(TSRUN, ['exec', 'c1', 'sh'], { BUN_JSC_useJIT: '1' });
-    assert.deepEqual(exec.env, { BUN_JSC_useJIT: '1' }, 'exec keeps the collector; a caller-set variable wins');
+    assert.deepEqual(exec.env, { BUN_JSC_useJIT: '1', BUN_JSC_useWarmUpMarkedBlocks: '0' }, 'exec keeps the collector; a caller-set variable wins');
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-launch-'));
     try {
@@ -60,7 +60,7 @@ describe('launch', () => {
       assert.deepEqual(launch(path.join(dir, 'tsrun-shim'), ['serve'], {}), {
         file: BUN,
         args: [path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs'), 'serve'],
-        env: { BUN_GC_TIMER_DISABLE: '1' },
+        env: { BUN_GC_TIMER_DISABLE: '1', BUN_JSC_useWarmUpMarkedBlocks: '0' },
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

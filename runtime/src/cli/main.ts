@@ -44,10 +44,11 @@ function toMessage(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // set for this process by bin/tsrun (Bun's JIT, and for short commands its GC, off); not for the programs tsrun
+  // set for this process by bin/tsrun (Bun's JIT, heap warm-up, and for short commands its GC, off); not for the programs tsrun
   // runs (hooks, ps, ip)
   delete process.env.BUN_JSC_useJIT;
   delete process.env.BUN_JSC_useGC;
+  delete process.env.BUN_JSC_useWarmUpMarkedBlocks;
   const { global, command, rest } = splitArgv(argv);
   const euid = process.geteuid?.() ?? 0;
   let globals: Globals = { root: defaultRoot(process.env, euid), logFormat: 'text', debug: false, systemdCgroup: false, rootless: euid !== 0 };
