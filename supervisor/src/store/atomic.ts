@@ -1,37 +1,42 @@
 // Durable small files: a committed write survives a crash (kill -9, power loss) and a crash during a write leaves
 // the previous version intact. The file is written under a temporary name, fsynced, renamed over the old one (an
 // atomic replace on POSIX filesystems) and the directory is fsynced so the rename itself is on disk.
+// Only the fsyncs, which wait for the disk, go to libuv's thread pool; open, write, rename and close of a small file
+// are made directly (each trip through the pool cost a few context switches, eight per write before).
+import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 
 let counter = 0;
 
-async function syncDir(dir: string): Promise<void> {
-  const fd = await fs.open(dir, 'r');
+const fsync = promisify(fsSync.fsync);
+
+async function syncFd(fd: number): Promise<void> {
   try {
-    await fd.sync();
+    await fsync(fd);
   } finally {
-    await fd.close();
+    fsSync.closeSync(fd);
   }
 }
+
+const syncDir = (dir: string): Promise<void> => syncFd(fsSync.openSync(dir, 'r'));
 
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
-  const fd = await fs.open(tmp, 'w', 0o600);
   try {
-    await fd.writeFile(data);
-    await fd.sync();
+    const fd = fsSync.openSync(tmp, 'w', 0o600);
+    try {
+      fsSync.writeFileSync(fd, data);
+    } catch (err) {
+      fsSync.closeSync(fd);
+      throw err;
+    }
+    await syncFd(fd);
+    fsSync.renameSync(tmp, file);
   } catch (err) {
-    await fd.close();
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  await fd.close();
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
+    fsSync.rmSync(tmp, { force: true });
     throw err;
   }
   await syncDir(dir);
@@ -40,7 +45,7 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
 /** Removes a file and makes the removal durable; absent is fine. */
 export async function removeDurable(file: string): Promise<void> {
   try {
-    await fs.unlink(file);
+    fsSync.unlinkSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
@@ -50,7 +55,7 @@ export async function removeDurable(file: string): Promise<void> {
 
 /** mkdir -p, then fsync the parent so a new directory survives a crash along with the files put in it. */
 export async function makeDir(dir: string): Promise<void> {
-  const made = await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const made = fsSync.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (made) await syncDir(path.dirname(dir));
 }
 
