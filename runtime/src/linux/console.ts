@@ -2,7 +2,7 @@
 // sends the pty master over with SCM_RIGHTS. `tsrun run` uses it for a terminal in the foreground (as runc does),
 // and the shim will for its containers. Blocking calls run on koffi's worker threads so the event loop stays free.
 import { errnoName, strerror } from './errno.js';
-import { errno, koffi, libcLib as lib } from './ffi.js';
+import { bind, errno, koffi } from './ffi.js';
 
 const SockaddrUn = koffi.struct('tsrun_sockaddr_un', { sun_family: 'uint16_t', sun_path: koffi.array('char', 108) });
 const Iovec = koffi.struct('tsrun_iovec', { iov_base: 'void *', iov_len: 'size_t' });
@@ -17,7 +17,8 @@ const Msghdr = koffi.struct('tsrun_msghdr', {
 });
 const Winsize = koffi.struct('tsrun_winsize', { ws_row: 'uint16_t', ws_col: 'uint16_t', ws_xpixel: 'uint16_t', ws_ypixel: 'uint16_t' });
 
-const c = {
+// bound at first use: scm.ts loads this module for its types on every create, which needs none of these
+const c = bind((lib) => ({
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   bind: lib.func('int bind(int fd, const tsrun_sockaddr_un *addr, uint32_t len)'),
   listen: lib.func('int listen(int fd, int backlog)'),
@@ -25,7 +26,7 @@ const c = {
   recvmsg: lib.func('intptr_t recvmsg(int fd, tsrun_msghdr *msg, int flags)'),
   close: lib.func('int close(int fd)'),
   ioctlWinsize: lib.func('int ioctl(int fd, unsigned long req, tsrun_winsize *ws)'),
-};
+}));
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
@@ -41,24 +42,24 @@ function fail(call: string, what: string): never {
 
 /** A listening console socket at path; accept() resolves to the pty master fd the container sends. */
 export function listenConsole(path: string): { accept(): Promise<number>; close(): void } {
-  const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) as number;
+  const fd = c().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) as number;
   if (fd < 0) fail('socket', 'AF_UNIX');
   const bytes = Buffer.from(path);
   if (bytes.length >= 108) throw new Error(`console socket path too long: ${path}`);
   const addr = { sun_family: AF_UNIX, sun_path: [...bytes, 0] };
-  if ((c.bind(fd, addr, 2 + bytes.length + 1) as number) < 0) fail('bind', path);
-  if ((c.listen(fd, 1) as number) < 0) fail('listen', path);
+  if ((c().bind(fd, addr, 2 + bytes.length + 1) as number) < 0) fail('bind', path);
+  if ((c().listen(fd, 1) as number) < 0) fail('listen', path);
   return {
     accept: () =>
       new Promise<number>((resolve, reject) => {
-        c.accept4.async(fd, null, null, SOCK_CLOEXEC, (err: unknown, conn: number) => {
+        c().accept4.async(fd, null, null, SOCK_CLOEXEC, (err: unknown, conn: number) => {
           if (err) return reject(err);
           if (conn < 0) return reject(new Error(`accept ${path}: ${errnoName(errno())}`));
-          receiveFd(conn).then(resolve, reject).finally(() => c.close(conn));
+          receiveFd(conn).then(resolve, reject).finally(() => c().close(conn));
         });
       }),
     close: () => {
-      c.close(fd);
+      c().close(fd);
     },
   };
 }
@@ -70,7 +71,7 @@ function receiveFd(conn: number): Promise<number> {
   const iov = { iov_base: data, iov_len: data.length };
   const msg = { msg_name: null, msg_namelen: 0, msg_iov: koffi.as([iov], 'tsrun_iovec *'), msg_iovlen: 1, msg_control: control, msg_controllen: control.length, msg_flags: 0 };
   return new Promise((resolve, reject) => {
-    c.recvmsg.async(conn, msg, 0, (err: unknown, n: number) => {
+    c().recvmsg.async(conn, msg, 0, (err: unknown, n: number) => {
       if (err) return reject(err);
       if (n < 0) return reject(new Error(`recvmsg console socket: ${errnoName(errno())}`));
       // struct cmsghdr { size_t len; int level; int type; } followed by the fd
@@ -83,7 +84,7 @@ function receiveFd(conn: number): Promise<number> {
 }
 
 export function setWinsize(fd: number, rows: number, cols: number): void {
-  if ((c.ioctlWinsize(fd, TIOCSWINSZ, { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 }) as number) < 0) fail('ioctl', 'TIOCSWINSZ');
+  if ((c().ioctlWinsize(fd, TIOCSWINSZ, { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 }) as number) < 0) fail('ioctl', 'TIOCSWINSZ');
 }
 
 export { Iovec, Msghdr, SockaddrUn, Winsize };
