@@ -20,6 +20,18 @@ describe('launch', () => {
     assert.deepEqual((m[1] as string).split('|').sort(), [...SHORT_COMMANDS].sort());
   });
 
+  it('sets only variables the launchers export themselves', { skip: !built && 'Bun is not installed' }, () => {
+    for (const [bin, args] of [
+      [TSRUN, ['create', 'c1']],
+      [SHIM, ['serve']],
+    ] as const) {
+      const text = fs.readFileSync(bin, 'utf8');
+      const added = Object.keys(launch(bin, [...args], {}).env);
+      assert.ok(added.length > 0, bin);
+      for (const name of added) assert.match(text, new RegExp(`export ${name}=`), `${path.basename(bin)} exports ${name}`);
+    }
+  });
+
   it('finds the command word after the global flags, as bin/tsrun does', () => {
     assert.equal(commandOf(['--root', '/r', '--log', 'l.json', '--log-format', 'json', 'create', '--bundle', 'b', 'c1']), 'create');
     assert.equal(commandOf(['--debug', '--root=/r', 'start', 'c1']), 'start');
