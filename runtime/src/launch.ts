@@ -5,6 +5,7 @@
 // launcher would export; test/unit/launch.test.ts pins SHORT_COMMANDS to bin/tsrun's list.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GLOBAL_VALUE_FLAGS } from './cli/globals.js';
 
 /** The checkout: this file is dist/runtime/src/launch.js (Bun's bundler keeps that URL in bundles). */
 const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
@@ -12,9 +13,6 @@ const BUN = path.join(TOP, 'node_modules/@oven/bun-linux-x64/bin/bun');
 
 /** The tsrun commands that end within milliseconds: bin/tsrun runs them without Bun's garbage collector. */
 export const SHORT_COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'pause', 'resume', 'update', 'ps', 'list', 'spec', 'features'];
-
-/** tsrun's global flags that take a value (the command is the first other word). */
-const GLOBAL_VALUE_FLAGS = new Set(['--root', '--log', '--log-format', '--rootless', '--criu']);
 
 export type Env = Record<string, string | undefined>;
 

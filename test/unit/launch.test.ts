@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { GLOBAL_VALUE_FLAGS } from '../../runtime/src/cli/globals.js';
 import { SHORT_COMMANDS, commandOf, launch } from '../../runtime/src/launch.js';
 
 const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
@@ -18,6 +19,12 @@ describe('launch', () => {
     const m = /\n\s*((?:[a-z]+\|)+[a-z]+)\)\n\s*export BUN_JSC_useGC=/.exec(fs.readFileSync(TSRUN, 'utf8'));
     assert.ok(m, 'bin/tsrun lists the commands that run without the GC');
     assert.deepEqual((m[1] as string).split('|').sort(), [...SHORT_COMMANDS].sort());
+  });
+
+  it('skips the same global flag values as bin/tsrun', () => {
+    const m = /\n\s*((?:--[a-z-]+\|)+--[a-z-]+)\) skip=1 ;;/.exec(fs.readFileSync(TSRUN, 'utf8'));
+    assert.ok(m, 'bin/tsrun lists the global flags that take a value');
+    assert.deepEqual((m[1] as string).split('|').sort(), [...GLOBAL_VALUE_FLAGS].sort());
   });
 
   it('sets only variables the launchers export themselves', { skip: !built && 'Bun is not installed' }, () => {

@@ -4,21 +4,11 @@ import { defaultRoot, isRootless } from '../rootless.js';
 import { parseArgs } from './args.js';
 import { type Globals, logError, makeContext } from './context.js';
 import { COMMANDS, loadCommand } from './registry.js';
+import { GLOBAL_OPTIONS, GLOBAL_VALUE_FLAGS } from './globals.js';
 import { stderr, stdout } from './output.js';
 
 const VERSION = '0.1.0';
 
-const GLOBAL_OPTIONS = {
-  root: { type: 'string' },
-  log: { type: 'string' },
-  'log-format': { type: 'string', default: 'text' },
-  debug: { type: 'boolean', default: false },
-  'systemd-cgroup': { type: 'boolean', default: false },
-  rootless: { type: 'string' },
-  criu: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
 
 const HELP = `usage: tsrun [global options] <command> [options] <container-id>
 
@@ -29,11 +19,10 @@ global options: --root DIR (default /run/tsrun; $XDG_RUNTIME_DIR/tsrun when not 
 
 /** Splits argv into global flags and the command with its own arguments. */
 function splitArgv(argv: string[]): { global: string[]; command?: string; rest: string[] } {
-  const takesValue = new Set(Object.entries(GLOBAL_OPTIONS).filter(([, o]) => o.type === 'string').map(([k]) => `--${k}`));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!a.startsWith('-')) return { global: argv.slice(0, i), command: a, rest: argv.slice(i + 1) };
-    if (takesValue.has(a)) i++;
+    if (GLOBAL_VALUE_FLAGS.has(a)) i++;
   }
   return { global: argv, rest: [] };
 }
@@ -44,8 +33,8 @@ function toMessage(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // set for this process by bin/tsrun (Bun's JIT, heap warm-up, and for short commands its GC, off); not for the programs tsrun
-  // runs (hooks, ps, ip)
+  // set for this process by bin/tsrun (Bun's JIT, heap warm-up, and for short commands its GC, off); not for the
+  // programs tsrun runs (hooks, ps, ip)
   delete process.env.BUN_JSC_useJIT;
   delete process.env.BUN_JSC_useGC;
   delete process.env.BUN_JSC_useWarmUpMarkedBlocks;
