@@ -67,5 +67,11 @@ export function launch(bin: string, args: string[], env: Env): Launch {
   }
   const script = path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs');
   if (!isFile(script)) return asGiven;
-  return { file: BUN, args: [script, ...args], env: { ...env, BUN_GC_TIMER_DISABLE: '1', BUN_JSC_useWarmUpMarkedBlocks: '0' } };
+  const shimEnv = {
+    BUN_GC_TIMER_DISABLE: '1',
+    BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0',
+    BUN_JSC_numberOfGCMarkers: env.BUN_JSC_numberOfGCMarkers ?? '1',
+    BUN_JSC_useConcurrentGC: env.BUN_JSC_useConcurrentGC ?? '0',
+  };
+  return { file: BUN, args: [script, ...args], env: { ...env, ...shimEnv } };
 }
