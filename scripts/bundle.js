@@ -8,7 +8,7 @@
 // requires only its command's bundle from ./commands/ at run time (cli/registry.ts). Bun's bundler bakes
 // import.meta.url in as the source file's URL, so code that finds the native stage from it works from any bundle.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const bun = 'node_modules/@oven/bun-linux-x64/bin/bun';
 if (!existsSync(bun)) {
@@ -30,11 +30,12 @@ const commands = readdirSync(`${cli}/commands`).filter((f) => f.endsWith('.js') 
 build('tsrun for bun', [`${cli}/main.js`, '--outdir', 'dist/runtime/bun', '--external', './commands/*', '--entry-naming', 'tsrun.[ext]', ...BUN]);
 build('tsrun commands for bun', [...commands, '--root', cli, '--outdir', 'dist/runtime/bun', ...BUN]);
 build('tsrun for node', [`${cli}/main.js`, '--outdir', cli, '--target=node', '--format=esm', '--entry-naming', 'tsrun.node.mjs']);
-// tsrun-shim (bin/tsrun-shim) the same way: one per container, so its start and memory count too.
-// Bun's bytecode needs CommonJS, which has no top-level await, so the bundle is main.js (exporting run) and the
-// entry is a one-line ES module that awaits it (why it must: shim/src/main.ts, run).
-build('tsrun-shim for bun', ['dist/shim/src/main.js', '--outdir', 'dist/shim/src', '--entry-naming', 'tsrun-shim.bun.[ext]', ...BUN]);
-writeFileSync('dist/shim/src/tsrun-shim.bun.mjs', "await require('./tsrun-shim.bun.js').run(process.argv.slice(2));\n");
+// tsrun-shim (bin/tsrun-shim) the same way, through Bun's build API (scripts/bundle-shim.js): one per container, so
+// its start and memory count too.
+if (spawnSync(bun, ['scripts/bundle-shim.js'], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) {
+  console.error('bundle: bun build of tsrun-shim for bun failed');
+  process.exit(1);
+}
 build('tsrun-shim for node', ['dist/shim/src/cli.js', '--outdir', 'dist/shim/src', '--target=node', '--format=esm', '--entry-naming', 'tsrun-shim.node.mjs']);
 // tsctl for Bun with bytecode: one process per command, so its start is most of its cost. yargs's apply-extends
 // calls import.meta.resolve, which a CJS bundle (the only format Bun's bytecode takes without --compile) rejects;

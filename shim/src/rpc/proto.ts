@@ -12,14 +12,19 @@ function messageType(name: string): StaticType {
 
 const CONVERT = { longs: BigInt, enums: Number, bytes: Buffer, defaults: true } as unknown as IConversionOptions;
 
+// The shim's Bun bundle has only the directions the shim itself uses (messages-server.js, scripts/gen-shim-proto.js).
+const oneWay = (name: string, what: string) => new Error(`${name} has no ${what} in this build (the shim's bundle has only its own side)`);
+
 export function encode(name: string, value: object): Uint8Array {
   const t = messageType(name);
+  if (!t.encode || !t.fromObject) throw oneWay(name, 'encoder');
   return t.encode(t.fromObject(value)).finish();
 }
 
 /** Decodes a message; throws on bytes that are not one (the caller maps that to InvalidArgument). */
 export function decode<T>(name: string, bytes: Uint8Array): T {
   const t = messageType(name);
+  if (!t.decode || !t.toObject) throw oneWay(name, 'decoder');
   return t.toObject(t.decode(bytes), CONVERT) as T;
 }
 
