@@ -1,7 +1,9 @@
 // Running a program and collecting its exit and output, one backend per engine: Bun.spawn on Bun,
 // node:child_process on Node. On Bun, node:child_process costs each shim ~0.4 MB when loaded and ~2 MB and two
-// threads once it has spawned (measured); Bun.spawn costs ~0.2 MB. Used for the runtime's commands (runtime.ts).
+// threads once it has spawned (measured); Bun.spawn costs ~0.2 MB (output read by the shim's poller, not Bun's
+// streams: spawn-bun.ts). Used for the runtime's commands (runtime.ts).
 // Each backend is loaded only on its engine.
+import { loadRawIo } from './io/raw.js';
 
 export type StdioSlot = number | 'ignore' | 'pipe';
 
@@ -35,7 +37,9 @@ export type Spawn = (file: string, args: string[], o: SpawnOptions) => Spawned;
 let loaded: Promise<Spawn> | undefined;
 
 export function loadSpawn(): Promise<Spawn> {
-  loaded ??= process.versions.bun ? import('./spawn-bun.js').then((m) => m.spawn) : import('./spawn-node.js').then((m) => m.spawn);
+  loaded ??= process.versions.bun
+    ? Promise.all([import('./spawn-bun.js'), loadRawIo()]).then(([m, raw]) => m.spawnWith(raw))
+    : import('./spawn-node.js').then((m) => m.spawn);
   return loaded;
 }
 
