@@ -22,6 +22,7 @@ const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
 const ECHILD = 10;
 const EFD_CLOEXEC = 0o2000000;
+const EFD_NONBLOCK = 0o4000;
 
 /** The exit of a reaped process: its code, or 128 + the signal that ended it (as a shell reports it). */
 export function exitStatus(raw: number): number {
@@ -45,8 +46,9 @@ export function sysOn(c: RawLibc) {
       }
       return exitStatus(status);
     },
-    eventfd(): number {
-      const fd = c.eventfd(0, EFD_CLOEXEC);
+    /** A close-on-exec eventfd, non-blocking when asked. */
+    eventfd(nonblocking = false): number {
+      const fd = c.eventfd(0, EFD_CLOEXEC | (nonblocking ? EFD_NONBLOCK : 0));
       if (fd < 0) throw new ShimSyscallError('eventfd', c.errno(), 'oom notification');
       return fd;
     },

@@ -67,11 +67,25 @@ export interface Runtime {
   env?: NodeJS.ProcessEnv;
 }
 
-export function tsrunRuntime(root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-state-')), engine?: 'node' | 'bun'): Runtime {
+/** A state root under the temp dir, removed when the test process exits if it is empty by then (a container
+ * left behind keeps it, so the leak stays visible). */
+function stateRoot(prefix: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => {
+    try {
+      fs.rmdirSync(root);
+    } catch {
+      // not empty: left for whoever looks into the leak
+    }
+  });
+  return root;
+}
+
+export function tsrunRuntime(root = stateRoot('tsrun-state-'), engine?: 'node' | 'bun'): Runtime {
   return { name: engine ? `tsrun(${engine})` : 'tsrun', bin: TSRUN, root, env: engine ? { ...process.env, TSRUN_ENGINE: engine } : process.env };
 }
 
-export function runcRuntime(root = fs.mkdtempSync(path.join(os.tmpdir(), 'runc-state-'))): Runtime {
+export function runcRuntime(root = stateRoot('runc-state-')): Runtime {
   return { name: 'runc', bin: RUNC, root };
 }
 

@@ -25,6 +25,22 @@ describe('tsrun-shim OOM', { skip: needRoot }, () => {
     await s.client.delete({ id: s.id });
   });
 
+  it('reports an OOM kill of a process other than init while the container runs (the watch, not the exit)', async () => {
+    const s = await startShim('tail /dev/zero; exec sleep 1000', (spec) => {
+      spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, memory: { limit: 32 << 20, swap: 32 << 20 } } };
+    });
+    shims.push(s);
+    await s.client.create({ id: s.id, bundle: s.bundle.dir });
+    await s.client.start({ id: s.id });
+    const events = await eventsUntil(s.client, (e) => e.topic === '/tasks/oom' || e.topic === '/tasks/exit');
+    assert.equal(events.at(-1)?.topic, '/tasks/oom', `events: ${events.map((e) => e.topic).join(', ')}`);
+    const st = await s.client.state({ id: s.id });
+    assert.deepEqual([st.status, st.oomKilled], [2, true], 'still running, and OOM-killed says so');
+    await s.client.kill({ id: s.id, signal: 9 });
+    assert.equal((await s.client.wait({ id: s.id })).exitStatus, 137);
+    await s.client.delete({ id: s.id });
+  });
+
   it('a container that exits within its limit is not reported as OOM-killed', async () => {
     const s = await startShim('exit 0', (spec) => {
       spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, memory: { limit: 32 << 20, swap: 32 << 20 } } };

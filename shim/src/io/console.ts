@@ -10,7 +10,6 @@
 // on the socket: take() accepts and receives without waiting (non-blocking), and an empty socket is a clear error
 // (a runtime that was asked for a terminal but did not send one), never a hang.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { closeQuietly } from './poller.js';
 import { IoError, type RawIo, check } from './raw.js';
@@ -55,7 +54,7 @@ export class ConsoleSocket {
   /** A listening socket in a new private directory under dir (the shim's state dir, which `tsrun-shim delete`
    * removes whatever happens), or under the temp dir when that path would not fit in sun_path. */
   static open(raw: RawIo, dir: string): ConsoleSocket {
-    const base = dir.length <= SUN_PATH_MAX - 30 ? dir : os.tmpdir().length <= SUN_PATH_MAX - 30 ? os.tmpdir() : '/tmp';
+    const base = dir.length <= SUN_PATH_MAX - 30 ? dir : tempDir();
     const own = fs.mkdtempSync(path.join(base, 'tsrun-console-'));
     try {
       return new ConsoleSocket(raw, own, path.join(own, 'sock'));
@@ -107,4 +106,11 @@ export function eofChar(raw: RawIo, master: number): number {
   const termios = Buffer.alloc(64);
   if (raw.ioctl(master, TCGETS, termios) < 0) return 4;
   return termios[VEOF_OFFSET] ?? 4;
+}
+
+/** os.tmpdir() if it fits in sun_path, else /tmp. node:os is loaded only here: on Bun, loading it costs every shim
+ * ~0.08 MB for its whole life, and a state dir too long for a socket path is rare. */
+function tempDir(): string {
+  const tmp = process.getBuiltinModule('node:os').tmpdir();
+  return tmp.length <= SUN_PATH_MAX - 30 ? tmp : '/tmp';
 }
