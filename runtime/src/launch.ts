@@ -72,6 +72,8 @@ export function launch(bin: string, args: string[], env: Env): Launch {
     BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0',
     BUN_JSC_numberOfGCMarkers: env.BUN_JSC_numberOfGCMarkers ?? '1',
     BUN_JSC_useConcurrentGC: env.BUN_JSC_useConcurrentGC ?? '0',
+    BUN_JSC_thresholdForJITAfterWarmUp: env.BUN_JSC_thresholdForJITAfterWarmUp ?? '5000',
+    BUN_JSC_thresholdForJITSoon: env.BUN_JSC_thresholdForJITSoon ?? '1000',
   };
   return { file: BUN, args: [script, ...args], env: { ...env, ...shimEnv } };
 }

@@ -63,14 +63,21 @@ export async function startShim(script: string, edit?: Parameters<typeof makeBun
 export async function eventsUntil(client: ShimClient, until: (e: Event) => boolean, afterSeq = 0n, ms = 20_000): Promise<Event[]> {
   const out: Event[] = [];
   const it = client.subscribe(afterSeq);
-  const timer = setTimeout(() => void it.return(undefined), ms);
+  let timer: NodeJS.Timeout | undefined;
+  // it.return() does not end a pending next(): the timeout has to win a race against it.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no awaited event within ${ms} ms; got ${out.map((e) => e.topic).join(', ')}`)), ms);
+  });
   try {
-    for await (const e of it) {
-      out.push(e);
-      if (until(e)) return out;
+    for (;;) {
+      const r = await Promise.race([it.next(), timeout]);
+      if (r.done) break;
+      out.push(r.value);
+      if (until(r.value)) return out;
     }
   } finally {
     clearTimeout(timer);
+    void it.return(undefined);
   }
   throw new Error(`subscription ended before the awaited event; got ${out.map((e) => e.topic).join(', ')}`);
 }

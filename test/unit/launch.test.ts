@@ -79,7 +79,7 @@ describe('launch', () => {
       assert.deepEqual(launch(path.join(dir, 'tsrun-shim'), ['serve'], {}), {
         file: BUN,
         args: [path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs'), 'serve'],
-        env: { BUN_GC_TIMER_DISABLE: '1', BUN_JSC_useWarmUpMarkedBlocks: '0', BUN_JSC_numberOfGCMarkers: '1', BUN_JSC_useConcurrentGC: '0' },
+        env: { BUN_GC_TIMER_DISABLE: '1', BUN_JSC_useWarmUpMarkedBlocks: '0', BUN_JSC_numberOfGCMarkers: '1', BUN_JSC_useConcurrentGC: '0', BUN_JSC_thresholdForJITAfterWarmUp: '5000', BUN_JSC_thresholdForJITSoon: '1000' },
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
