@@ -25,8 +25,8 @@ const bun = (globalThis as unknown as { Bun: BunSpawn }).Bun;
 
 /**
  * Bun.spawn with 'pipe' slots read by the shim's own poller (io/poller.ts) from pipe2 pipes, not by Bun's
- * ReadableStreams: those cost every shim ~0.17 MB for as long as it lives (measured; the shim already reads its
- * containers' pipes this way).
+ * ReadableStreams, which stay loaded for the shim's life: ~0.04 MB less per idle shim and ~0.4 ms less CPU per
+ * lifecycle (measured; ~0.17 MB in an otherwise empty Bun). The shim already reads its containers' pipes this way.
  */
 export function spawnWith(raw: RawIo): Spawn {
   useRead(raw.read, raw.errno);
