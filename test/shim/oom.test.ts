@@ -4,15 +4,18 @@ import { after, describe, it } from 'node:test';
 import { needRoot } from '../helpers/bundle.js';
 import { type TestShim, eventsUntil, startShim } from './helpers.js';
 
+/** A 32 MiB memory limit, swap included. */
+const limit32MiB: Parameters<typeof startShim>[1] = (spec) => {
+  spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, memory: { limit: 32 << 20, swap: 32 << 20 } } };
+};
+
 describe('tsrun-shim OOM', { skip: needRoot }, () => {
   const shims: TestShim[] = [];
   after(() => shims.forEach((s) => s.stop()));
 
   it('reports an OOM-killed container', async () => {
     // tail keeps the current line in memory, and /dev/zero has no newline.
-    const s = await startShim('exec tail /dev/zero', (spec) => {
-      spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, memory: { limit: 32 << 20, swap: 32 << 20 } } };
-    });
+    const s = await startShim('exec tail /dev/zero', limit32MiB);
     shims.push(s);
     await s.client.create({ id: s.id, bundle: s.bundle.dir });
     assert.equal((await s.client.state({ id: s.id })).oomKilled, false);
@@ -26,9 +29,7 @@ describe('tsrun-shim OOM', { skip: needRoot }, () => {
   });
 
   it('reports an OOM kill of a process other than init while the container runs (the watch, not the exit)', async () => {
-    const s = await startShim('tail /dev/zero; exec sleep 1000', (spec) => {
-      spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, memory: { limit: 32 << 20, swap: 32 << 20 } } };
-    });
+    const s = await startShim('tail /dev/zero; exec sleep 1000', limit32MiB);
     shims.push(s);
     await s.client.create({ id: s.id, bundle: s.bundle.dir });
     await s.client.start({ id: s.id });
@@ -42,9 +43,7 @@ describe('tsrun-shim OOM', { skip: needRoot }, () => {
   });
 
   it('a container that exits within its limit is not reported as OOM-killed', async () => {
-    const s = await startShim('exit 0', (spec) => {
-      spec.linux = { ...spec.linux, resources: { ...spec.linux?.resources, memory: { limit: 32 << 20, swap: 32 << 20 } } };
-    });
+    const s = await startShim('exit 0', limit32MiB);
     shims.push(s);
     await s.client.create({ id: s.id, bundle: s.bundle.dir });
     await s.client.start({ id: s.id });
