@@ -4,15 +4,20 @@
 // For each engine, N containers (busybox `sleep`, on the example rootfs as a plain directory, so neither engine
 // prepares a snapshot) are taken from nothing to running, C at a time; per container the time from the first
 // request to "running" (p50/p99), and containers per second over the whole batch. Engines:
-//   tsrund (gRPC)     Containers.Create + Tasks.Create + Tasks.Start from this process (an engine's view)
-//   tsctl run -d      one tsctl process per container (as a person or a script would)
-//   ctr run -d        containerd 1.6 + containerd-shim-runc-v2 + runc, `ctr run -d --rootfs DIR`
+//   tsrund (gRPC API)       Containers.Create + Tasks.Create + Tasks.Start from this process (an engine's view)
+//   tsrund (tsctl run -d)   one tsctl process per container (as a person or a script would)
+//   containerd (gRPC API)   the same three calls to containerd 1.6 (+ containerd-shim-runc-v2 + runc) from this
+//                           process, on the same spec (bench/containerd-api.js; protos from Debian's -dev package)
+//   containerd (ctr run -d) `ctr run -d --rootfs DIR`: one Go client process per container
+// Each row is compared with the containerd row that takes the same path: API with API, CLI with CLI. A CLI row's
+// CPU includes its client process's (ctr's is about a third of its row), an API row's this process's share.
 // Every engine gets a private daemon (own socket, root and state under a temp directory), and everything is
 // killed and deleted between engines (not timed). Prints; never asserts on timings. Needs root and a build.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { containerdClient, containerdProtos } from './containerd-api.js';
 import { percentile, median, top } from './lib.js';
 
 const ROOTFS = join(top, 'examples', 'busybox', 'rootfs');
@@ -142,17 +147,32 @@ async function containerdEngine(work, o) {
   const daemon = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
   const ctr = (args) => run('ctr', ['--address', sock, '-n', NS, ...args]);
   await waitFor('containerd', async () => (await ctr(['version'])).status === 0);
+  const api = containerdClient(o.protos, sock, NS);
+  const spec = JSON.parse(readFileSync(join(top, 'examples', 'busybox', 'config.json'), 'utf8'));
+  spec.process.args = ['sleep', '1000'];
+  spec.root.path = ROOTFS;
   const ids = [];
+  const apiIds = [];
+  const results = [];
   try {
-    const r = await batch(o.containers, o.concurrency, async (i) => {
+    const viaApi = await batch(o.containers, o.concurrency, async (i) => {
+      const id = `api-${i}`;
+      apiIds.push(id);
+      await api.run(id, { ...spec, linux: { ...spec.linux, cgroupsPath: `/${NS}/${id}` } }); // ctr's default path
+    });
+    results.push({ name: 'containerd 1.6 + runc (gRPC API)', ...viaApi });
+    const viaCtr = await batch(o.containers, o.concurrency, async (i) => {
       const id = `ctr-${i}`;
       ids.push(id);
       // without an image there is no PATH in ctr's spec: name the program by its path
       const res = await ctr(['run', '-d', '--rootfs', ROOTFS, id, '/bin/sleep', '1000']);
       if (res.status !== 0) throw new Error(`ctr run ${id}: ${res.err.trim()}`);
     });
-    return [{ name: 'containerd 1.6 + runc (ctr run -d)', ...r }];
+    results.push({ name: 'containerd 1.6 + runc (ctr run -d)', ...viaCtr });
+    return results;
   } finally {
+    await Promise.all(apiIds.map((id) => api.remove(id)));
+    api.close();
     await Promise.all(ids.map(async (id) => {
       await ctr(['task', 'kill', '-s', 'KILL', id]);
       await ctr(['task', 'delete', '--force', id]);
@@ -175,16 +195,24 @@ function removeCgroups(names) {
   }
 }
 
+/** The row of containerd that takes the same path as r: its API for an API client, ctr for a CLI per container. */
+function baseline(results, r) {
+  const api = r.name.includes('API');
+  return results.find((b) => b.name.startsWith('containerd') && b.name.includes('API') === api);
+}
+
 function print(results, o) {
   const fmt = (ms) => `${ms.toFixed(1)} ms`;
+  const sorted = (r) => [...r.samples].sort((a, b) => a - b);
+  const rate = (r) => (r.samples.length / r.wall) * 1000;
+  const cpu = (r) => r.cpu / r.samples.length;
   console.log(`${o.containers} containers, ${o.concurrency} at a time: from the first request to running`);
-  const base = results.find((r) => r.name.startsWith('containerd'));
   for (const r of results) {
-    const s = [...r.samples].sort((a, b) => a - b);
-    const rate = (r.samples.length / r.wall) * 1000;
-    const cpu = r.cpu / r.samples.length;
-    let line = `${r.name.padEnd(36)} ${rate.toFixed(1).padStart(6)} containers/s, p50 ${fmt(median(s))}, p99 ${fmt(percentile(s, 99))}, CPU ${cpu.toFixed(0)} ms/container`;
-    if (base && r !== base) line += ` (p50 ${(median(s) / median([...base.samples].sort((a, b) => a - b))).toFixed(2)}x containerd)`;
+    let line = `${r.name.padEnd(36)} ${rate(r).toFixed(1).padStart(6)} containers/s, p50 ${fmt(median(sorted(r)))}, p99 ${fmt(percentile(sorted(r), 99))}, CPU ${cpu(r).toFixed(0)} ms/container`;
+    const base = baseline(results, r);
+    if (base && r !== base) {
+      line += ` (against ${base.name.replace(/^containerd.*\(/, '').replace(')', '')}: ${(rate(r) / rate(base)).toFixed(2)}x the rate, ${(cpu(r) / cpu(base)).toFixed(2)}x the CPU)`;
+    }
     console.log(line);
   }
 }
@@ -201,6 +229,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'tsrund-bench-'));
   // state (sockets, bundles, task records) on a tmpfs, as /run is in production, for both engines
   o.run = mkdtempSync('/run/tsrund-bench-');
+  o.protos = containerdProtos(work);
   const results = [];
   try {
     results.push(...(await tsrundEngine(work, o)));
