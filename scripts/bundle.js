@@ -1,14 +1,9 @@
-// Bundles the tsrun CLI and tsrun-shim per engine, because every container operation pays for the CLI's start:
-// for Bun with precompiled bytecode, for Node as one ESM file. koffi stays outside (it has a native module).
-// Without Bun (an optional dependency) there is no bundler: bin/tsrun and bin/tsrun-shim then run the unbundled
-// main.js and cli.js.
-//
-// tsrun on Bun is one bundle for main.js plus one per command (dist/runtime/bun/tsrun.js, commands/<verb>.js), as
-// Bun cannot split a bytecode bundle: loading the bytecode of every command cost ~3 ms of each start, while main
-// requires only its command's bundle from ./commands/ at run time (cli/registry.ts). Bun's bundler bakes
-// import.meta.url in as the source file's URL, so code that finds the native stage from it works from any bundle.
+// Bundles the tsrun CLI, tsrun-shim and tsctl per engine, because every container operation pays for their start:
+// for Bun one compiled program with precompiled bytecode (scripts/bundle-bun.js, dist/bun/), for Node tsrun and the
+// shim as one ESM file each. koffi stays outside (it has a native module). Without Bun (an optional dependency)
+// there is no bundler: the launchers in bin/ then run the unbundled JavaScript on Node.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const bun = 'node_modules/@oven/bun-linux-x64/bin/bun';
 if (!existsSync(bun)) {
@@ -24,21 +19,14 @@ function build(what, args) {
   }
 }
 
-const BUN = ['--target=bun', '--bytecode', '--format=cjs'];
 const cli = 'dist/runtime/src/cli';
-const commands = readdirSync(`${cli}/commands`).filter((f) => f.endsWith('.js') && f !== 'common.js').map((f) => `${cli}/commands/${f}`);
-build('tsrun for bun', [`${cli}/main.js`, '--outdir', 'dist/runtime/bun', '--external', './commands/*', '--entry-naming', 'tsrun.[ext]', ...BUN]);
-build('tsrun commands for bun', [...commands, '--root', cli, '--outdir', 'dist/runtime/bun', ...BUN]);
+// bundles of earlier builds, which dist/bun/tsrun replaces
+for (const old of ['dist/runtime/bun', 'dist/shim/src/tsrun-shim.bun.js', 'dist/shim/src/tsrun-shim.bun.js.jsc', 'dist/shim/src/tsrun-shim.bun.mjs', 'dist/supervisor/src/ctl/tsctl.bun.js', 'dist/supervisor/src/ctl/tsctl.bun.js.jsc']) {
+  rmSync(old, { recursive: true, force: true });
+}
 build('tsrun for node', [`${cli}/main.js`, '--outdir', cli, '--target=node', '--format=esm', '--entry-naming', 'tsrun.node.mjs']);
-// tsrun-shim (bin/tsrun-shim) the same way, through Bun's build API (scripts/bundle-shim.js): one per container, so
-// its start and memory count too.
-if (spawnSync(bun, ['scripts/bundle-shim.js'], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) {
-  console.error('bundle: bun build of tsrun-shim for bun failed');
+if (spawnSync(bun, ['scripts/bundle-bun.js'], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) {
+  console.error('bundle: bun build of dist/bun/tsrun failed');
   process.exit(1);
 }
 build('tsrun-shim for node', ['dist/shim/src/cli.js', '--outdir', 'dist/shim/src', '--target=node', '--format=esm', '--entry-naming', 'tsrun-shim.node.mjs']);
-// tsctl for Bun with bytecode: one process per command, so its start is most of its cost. yargs's apply-extends
-// calls import.meta.resolve, which a CJS bundle (the only format Bun's bytecode takes without --compile) rejects;
-// it only runs for a config's `extends` key, which tsctl never reads, and require.resolve does the same there.
-// Node runs the unbundled main.js: a Node bundle saved it nothing measurable (README, "tsrund and tsctl").
-build('tsctl for bun', ['dist/supervisor/src/ctl/main.js', '--outdir', 'dist/supervisor/src/ctl', ...BUN, '--define', 'import.meta.resolve=require.resolve', '--entry-naming', 'tsctl.bun.[ext]']);

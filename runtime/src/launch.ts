@@ -1,7 +1,7 @@
 // What bin/tsrun and bin/tsrun-shim exec, for the programs that start them once or twice per container (the shim
-// runs tsrun create and start, tsrund runs the shim): spawning Bun on the bundle directly spares a /bin/sh per run,
-// ~0.8 ms of CPU each. Only this checkout's own launchers, with Bun and the bundle built and TSRUN_ENGINE not
-// "node", are replaced; any other program (runc, a launcher elsewhere) runs as given. The environment is the one the
+// runs tsrun create and start, tsrund runs the shim): spawning the compiled Bun program (dist/bun/, by
+// scripts/bundle-bun.js) directly spares a /bin/sh per run, ~0.8 ms of CPU each. Only this checkout's own
+// launchers, with the program built and TSRUN_ENGINE not "node", are replaced; any other program (runc, a launcher elsewhere) runs as given. The environment is the one the
 // launcher would export; test/unit/launch.test.ts pins SHORT_COMMANDS to bin/tsrun's list.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,7 +9,7 @@ import { GLOBAL_VALUE_FLAGS } from './cli/globals.js';
 
 /** The checkout: this file is dist/runtime/src/launch.js (Bun's bundler keeps that URL in bundles). */
 const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
-const BUN = path.join(TOP, 'node_modules/@oven/bun-linux-x64/bin/bun');
+const PROGRAMS = path.join(TOP, 'dist/bun');
 
 /** The tsrun commands that end within milliseconds: bin/tsrun runs them without Bun's garbage collector. */
 export const SHORT_COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'pause', 'resume', 'update', 'ps', 'list', 'spec', 'features'];
@@ -52,21 +52,19 @@ function which(bin: string): 'tsrun' | 'tsrun-shim' | undefined {
   return undefined;
 }
 
-/** How to run `bin args` with env: Bun on the bundle when bin is this checkout's launcher, else bin itself. */
+/** How to run `bin args` with env: the compiled program when bin is this checkout's launcher, else bin itself. */
 export function launch(bin: string, args: string[], env: Env): Launch {
   const asGiven = { file: bin, args, env };
   if (env.TSRUN_ENGINE === 'node') return asGiven;
   const program = which(bin);
-  if (!program || !isFile(BUN)) return asGiven;
+  if (!program) return asGiven;
+  const file = path.join(PROGRAMS, program); // tsrun-shim: a symlink; the name picks the program
+  if (!isFile(file)) return asGiven;
   if (program === 'tsrun') {
-    const script = path.join(TOP, 'dist/runtime/bun/tsrun.js');
-    if (!isFile(script)) return asGiven;
     const short = SHORT_COMMANDS.includes(commandOf(args) ?? '');
     const gc = short ? { BUN_JSC_useGC: env.BUN_JSC_useGC ?? '0' } : {};
-    return { file: BUN, args: [script, ...args], env: { ...env, BUN_JSC_useJIT: env.BUN_JSC_useJIT ?? '0', BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0', ...gc } };
+    return { file, args, env: { ...env, BUN_JSC_useJIT: env.BUN_JSC_useJIT ?? '0', BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0', ...gc } };
   }
-  const script = path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs');
-  if (!isFile(script)) return asGiven;
   const shimEnv = {
     BUN_GC_TIMER_DISABLE: '1',
     BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0',
@@ -75,5 +73,5 @@ export function launch(bin: string, args: string[], env: Env): Launch {
     BUN_JSC_thresholdForJITAfterWarmUp: env.BUN_JSC_thresholdForJITAfterWarmUp ?? '5000',
     BUN_JSC_thresholdForJITSoon: env.BUN_JSC_thresholdForJITSoon ?? '1000',
   };
-  return { file: BUN, args: [script, ...args], env: { ...env, ...shimEnv } };
+  return { file, args, env: { ...env, ...shimEnv } };
 }

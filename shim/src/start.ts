@@ -9,8 +9,19 @@
 //
 // EOF on fd 3 without "ok" means the shim failed: its last log line is the error.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { type ShimOptions, files } from './options.js';
 import { loadStartDaemon } from './spawn.js';
+
+/**
+ * How to run this program again: the compiled Bun program (scripts/bundle-bun.js), whose embedded files live under
+ * /$bunfs, by its tsrun-shim name next to it (the name picks the program); else the engine on the script.
+ */
+function self(): [string, ...string[]] {
+  const script = process.argv[1] as string;
+  if (script.startsWith('/$bunfs/')) return [path.join(path.dirname(process.execPath), 'tsrun-shim')];
+  return [process.execPath, ...process.execArgv, script];
+}
 
 export async function startShim(o: ShimOptions, rawArgs: string[]): Promise<string> {
   if (!fs.statSync(o.bundle, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--bundle ${o.bundle}: no such directory`);
@@ -19,11 +30,11 @@ export async function startShim(o: ShimOptions, rawArgs: string[]): Promise<stri
   fs.mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const f = files(o);
   const logFd = fs.openSync(f.log, 'a', 0o600);
-  const script = process.argv[1] as string;
+  const [file, ...args] = self();
   let said: string;
   let exited: string | undefined;
   try {
-    ({ said, exited } = await (await loadStartDaemon())(process.execPath, [...process.execArgv, script, 'serve', ...rawArgs], logFd));
+    ({ said, exited } = await (await loadStartDaemon())(file, [...args, 'serve', ...rawArgs], logFd));
   } finally {
     fs.closeSync(logFd);
   }

@@ -9,10 +9,10 @@ import { GLOBAL_VALUE_FLAGS } from '../../runtime/src/cli/globals.js';
 import { SHORT_COMMANDS, commandOf, launch } from '../../runtime/src/launch.js';
 
 const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
-const BUN = path.join(TOP, 'node_modules/@oven/bun-linux-x64/bin/bun');
+const PROGRAM = path.join(TOP, 'dist/bun');
 const TSRUN = path.join(TOP, 'bin/tsrun');
 const SHIM = path.join(TOP, 'bin/tsrun-shim');
-const built = fs.existsSync(BUN) && fs.existsSync(path.join(TOP, 'dist/runtime/bun/tsrun.js'));
+const built = fs.existsSync(path.join(PROGRAM, 'tsrun'));
 
 describe('launch', () => {
   it('knows the same short commands as bin/tsrun', () => {
@@ -58,7 +58,7 @@ describe('launch', () => {
     assert.deepEqual(launch(TSRUN, ['state', 'c1'], env), { file: TSRUN, args: ['state', 'c1'], env });
   });
 
-  it('runs Bun on the bundles with the launchers environment, through symlinks too', () => {
+  it('runs the compiled program with the launchers environment, through symlinks too', () => {
     if (!built) {
       // without Bun (an optional dependency) there is nothing to run directly
       assert.deepEqual(launch(TSRUN, ['state', 'c1'], {}), { file: TSRUN, args: ['state', 'c1'], env: {} });
@@ -66,8 +66,8 @@ describe('launch', () => {
     }
     const create = launch(TSRUN, ['--root', '/r', 'create', 'c1'], { PATH: '/bin' });
     assert.deepEqual(create, {
-      file: BUN,
-      args: [path.join(TOP, 'dist/runtime/bun/tsrun.js'), '--root', '/r', 'create', 'c1'],
+      file: path.join(PROGRAM, 'tsrun'),
+      args: ['--root', '/r', 'create', 'c1'],
       env: { PATH: '/bin', BUN_JSC_useJIT: '0', BUN_JSC_useWarmUpMarkedBlocks: '0', BUN_JSC_useGC: '0' },
     });
     const exec = launch(TSRUN, ['exec', 'c1', 'sh'], { BUN_JSC_useJIT: '1' });
@@ -77,8 +77,8 @@ describe('launch', () => {
     try {
       fs.symlinkSync(SHIM, path.join(dir, 'tsrun-shim'));
       assert.deepEqual(launch(path.join(dir, 'tsrun-shim'), ['serve'], {}), {
-        file: BUN,
-        args: [path.join(TOP, 'dist/shim/src/tsrun-shim.bun.mjs'), 'serve'],
+        file: path.join(PROGRAM, 'tsrun-shim'),
+        args: ['serve'],
         env: { BUN_GC_TIMER_DISABLE: '1', BUN_JSC_useWarmUpMarkedBlocks: '0', BUN_JSC_numberOfGCMarkers: '1', BUN_JSC_useConcurrentGC: '0', BUN_JSC_thresholdForJITAfterWarmUp: '5000', BUN_JSC_thresholdForJITSoon: '1000' },
       });
     } finally {

@@ -31,9 +31,10 @@ export const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
 };
 
 /**
- * A command's module. Bun requires it: its require() of a bytecode bundle (scripts/bundle.js builds one per command
- * in commands/ next to the CLI's) costs about 1 ms less than import(), which makes an ES module record. Relative to
- * the program's main file (the bundle, or this main.js unbundled), as Bun's bundler bakes in import.meta.url.
+ * A command's module. Bun requires it: each command is its own entry point of the compiled program
+ * (scripts/bundle-bun.js), and its require() of one costs about 1 ms less than import(), which makes an ES module
+ * record. Relative to the program's main file: this main.js, in the program's embedded files (its entry sets
+ * process.argv[1] to it) or unbundled.
  */
 export async function loadCommand(name: string): Promise<Command | undefined> {
   const load = COMMANDS[name];
