@@ -1,6 +1,6 @@
 // Shared by the benchmarks: prerequisites, the busybox bundle, and the side-by-side report (median, p90, ratio to runc).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -79,4 +79,17 @@ export function reportFailures(runtimes, what) {
     console.log(`${rt.name}: ${rt.failures} failed ${what}; first: ${rt.firstError}`);
   }
   process.exitCode = failed ? 1 : 0;
+}
+
+/**
+ * ctr keeps each task's fifos in a directory of /run/containerd/fifo and never removes it. Call before the first
+ * ctr; the function it returns removes the directories that appeared since (ours), leaving any that were there.
+ */
+export function ctrFifoCleaner() {
+  const dir = '/run/containerd/fifo';
+  const list = () => (existsSync(dir) ? readdirSync(dir) : []);
+  const before = new Set(list());
+  return () => {
+    for (const d of list().filter((f) => !before.has(f))) rmSync(join(dir, d), { recursive: true, force: true });
+  };
 }

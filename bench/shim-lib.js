@@ -5,7 +5,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { RUNC, top } from './lib.js';
+import { RUNC, ctrFifoCleaner, top } from './lib.js';
 
 export const SHIM = join(top, 'bin', 'tsrun-shim');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -162,6 +162,7 @@ export async function privateContainerd(work) {
   fs.mkdirSync(tmp);
   const sock = join(tmp, 'containerd.sock');
   const hadRun = fs.existsSync('/run/containerd');
+  const removeFifos = ctrFifoCleaner();
   fs.writeFileSync(join(tmp, 'config.toml'), [
     'version = 2', `root = ${JSON.stringify(join(tmp, 'root'))}`, `state = ${JSON.stringify(join(tmp, 'state'))}`,
     'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",',
@@ -223,6 +224,7 @@ export async function privateContainerd(work) {
     }
     // containerd's shims and ctr make /run/containerd whatever the config says: remove what is left of it when it
     // was not there before, but only empty directories (another containerd may be using it meanwhile)
+    removeFifos();
     if (!hadRun) removeEmptyDirs('/run/containerd');
   };
   for (let i = 0; ctr(['version'], 5000).status !== 0; i++) {

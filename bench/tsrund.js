@@ -14,11 +14,11 @@
 // Every engine gets a private daemon (own socket, root and state under a temp directory), and everything is
 // killed and deleted between engines (not timed). Prints; never asserts on timings. Needs root and a build.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerdClient, containerdProtos } from './containerd-api.js';
-import { percentile, median, top } from './lib.js';
+import { ctrFifoCleaner, percentile, median, top } from './lib.js';
 
 const ROOTFS = join(top, 'examples', 'busybox', 'rootfs');
 const NS = 'tsrund-bench';
@@ -226,21 +226,35 @@ async function main() {
   for (const b of ['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc']) if (spawnSync('which', [b]).status !== 0) missing.push(`${b} not installed (apt-get install containerd runc)`);
   if (missing.length) usage(missing.join('; '));
   const hadRunContainerd = existsSync('/run/containerd');
+  const removeFifos = ctrFifoCleaner();
   const work = mkdtempSync(join(tmpdir(), 'tsrund-bench-'));
-  // state (sockets, bundles, task records) on a tmpfs, as /run is in production, for both engines
+  // State (sockets, bundles, task records, the runtimes' state.json) on a tmpfs, as /run is in production, for both
+  // engines: some machines have /run on disk. containerd's shim keeps runc's state in /run/containerd/runc whatever
+  // the config says, so that gets a tmpfs too unless a containerd of the system already uses it. Metadata (tsrund's
+  // --root, containerd's root) stays on disk in both.
   o.run = mkdtempSync('/run/tsrund-bench-');
-  o.protos = containerdProtos(work);
+  const tmpfs = [o.run];
+  if (!hadRunContainerd) tmpfs.push('/run/containerd');
+  const mounted = [];
   const results = [];
   try {
+    for (const dir of tmpfs) {
+      mkdirSync(dir, { recursive: true, mode: 0o711 });
+      const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=0711', 'tmpfs', dir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mount -t tmpfs tmpfs ${dir}: ${r.stderr.trim()}`);
+      mounted.push(dir);
+    }
+    o.protos = containerdProtos(work);
     results.push(...(await tsrundEngine(work, o)));
     results.push(...(await containerdEngine(work, o)));
   } finally {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(work + '/') || m.startsWith(o.run + '/'));
-    for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(work + '/') || m.startsWith(o.run + '/') || (!hadRunContainerd && m.startsWith('/run/containerd/')));
+    for (const m of [...mounts, ...mounted].sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
     removeCgroups([['tsrund', NS], ['tsrund'], [NS]]);
     rmSync(work, { recursive: true, force: true });
     rmSync(o.run, { recursive: true, force: true });
     if (!hadRunContainerd) rmSync('/run/containerd', { recursive: true, force: true });
+    else removeFifos();
   }
   print(results, o);
 }

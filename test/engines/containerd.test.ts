@@ -47,6 +47,11 @@ describe(`containerd 1.6 + runc v2 shim with --runc-binary ${isTsrun ? 'tsrun' :
   let daemon: ChildProcess | undefined;
   const ids: string[] = [];
   const hadRunContainerd = fs.existsSync('/run/containerd');
+  // ctr keeps each task's and exec's fifos in a directory of /run/containerd/fifo and never removes it: the ones
+  // that appear during these tests are ours to remove when /run/containerd itself stays
+  const FIFOS = '/run/containerd/fifo';
+  const listFifos = (): string[] => (fs.existsSync(FIFOS) ? fs.readdirSync(FIFOS) : []);
+  const fifosBefore = new Set(listFifos());
   let n = 0;
   const newId = (): string => {
     const id = `tsrun-${process.pid}-${++n}`;
@@ -184,6 +189,7 @@ describe(`containerd 1.6 + runc v2 shim with --runc-binary ${isTsrun ? 'tsrun' :
     fs.rmSync(tmp, { recursive: true, force: true });
     // containerd's shim and ctr make /run/containerd (shim sockets, fifos) even with a private state dir
     if (!hadRunContainerd) fs.rmSync('/run/containerd', { recursive: true, force: true });
+    else for (const d of listFifos().filter((f) => !fifosBefore.has(f))) fs.rmSync(path.join(FIFOS, d), { recursive: true, force: true });
   });
 
   it('ctr run --rm prints the output and passes the exit code', () => {
