@@ -9,7 +9,8 @@
 // entry (written below) requires the program by name, and tsrun requires its command (cli/registry.ts), both from
 // the program's embedded files. Bun's bytecode needs CommonJS, and only CommonJS keeps each module's import.meta.url
 // (the native stage and koffi are found from it). Through Bun's build API because the CLI cannot swap a module:
-// - `long` is replaced by shim/src/rpc/long.ts (why: there), which drops long.js and its WebAssembly module;
+// - `long` is replaced by shim/src/rpc/long.ts (why: there), which drops long.js and its WebAssembly module; tsctl's
+//   protobufjs gets it too (protobufjs takes any compatible Long; the supervisor tests run tsctl with it);
 // - the shim's rpc/messages.js is replaced by messages-server.js, the codecs of the shim's own side only
 //   (scripts/gen-shim-proto.js);
 // - whitespace and syntax are minified: Bun keeps a module's source and its bytecode in memory for a shim's whole
@@ -25,8 +26,8 @@ const proto = resolve('dist/shim/src/rpc/proto.js');
 const PROGRAMS = { tsrun: './runtime/src/cli/main.js', 'tsrun-shim': './shim/src/main.js', tsctl: './supervisor/src/ctl/main.js' };
 const commands = readdirSync('dist/runtime/src/cli/commands').filter((f) => f.endsWith('.js') && f !== 'common.js');
 
-// The program is picked by the last part of argv[0]. process.argv[1] is /$bunfs/root/tsrun, the embedded files'
-// folder; tsrun's registry requires its commands relative to it once it names main.js. tsrun and tsctl run when
+// The program is picked by the last part of argv[0]. process.argv[1] is a file in /$bunfs/root/, the embedded
+// files' folder; tsrun's registry requires its commands relative to it once it names main.js. tsrun and tsctl run when
 // loaded; the shim's run() resolves only when it exits (shim/src/main.ts).
 mkdirSync('dist/bun', { recursive: true });
 writeFileSync(
