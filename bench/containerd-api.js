@@ -50,9 +50,8 @@ function serviceClient(root, channel, name, namespace) {
       path: `/${name}/${m.name}`,
       requestStream: false,
       responseStream: false,
+      // a client's half: it encodes requests and decodes responses
       requestSerialize: (o) => Buffer.from(req.encode(req.fromObject(o)).finish()),
-      requestDeserialize: (b) => req.toObject(req.decode(b)),
-      responseSerialize: (o) => Buffer.from(res.encode(res.fromObject(o)).finish()),
       responseDeserialize: (b) => res.toObject(res.decode(b), { longs: Number }),
     };
   }
