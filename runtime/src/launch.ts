@@ -53,6 +53,9 @@ function which(bin: string): 'tsrun' | 'tsrun-shim' | undefined {
   return undefined;
 }
 
+/** Whether bin is this checkout's bin/tsrun: the shim then runs some of its commands' code itself. */
+export const isTsrun = (bin: string): boolean => which(bin) === 'tsrun';
+
 /** How to run `bin args` with env: the compiled program when bin is this checkout's launcher, else bin itself. */
 export function launch(bin: string, args: string[], env: Env): Launch {
   const asGiven = { file: bin, args, env };

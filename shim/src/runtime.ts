@@ -3,7 +3,7 @@
 // line's msg) becomes the error. The spawned pids are registered with the reaper so that it leaves them alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { launch } from '../../runtime/src/launch.js';
+import { isTsrun, launch } from '../../runtime/src/launch.js';
 import type { Reaper } from './reaper.js';
 import { Code, ShimError } from './rpc/codes.js';
 import { type StdioSlot, loadSpawn } from './spawn.js';
@@ -17,13 +17,31 @@ export interface RunOptions {
 
 export class Runtime {
   private n = 0;
+  /** bin is tsrun: start runs here (start-here.ts). */
+  private readonly tsrun: boolean;
 
   constructor(
     readonly bin: string,
     readonly root: string | undefined,
     private readonly logDir: string,
     private readonly reaper: Reaper,
-  ) {}
+    private readonly log: (m: string) => void,
+  ) {
+    this.tsrun = isTsrun(bin);
+  }
+
+  /** `<bin> start id`, or with tsrun, its start code in this process when it can (start-here.ts). */
+  async start(id: string): Promise<void> {
+    if (this.tsrun) {
+      const { startHere } = await import('./start-here.js');
+      try {
+        if (await startHere(this.root, id, this.log)) return;
+      } catch (e) {
+        throw new ShimError(Code.Unknown, `${path.basename(this.bin)} start: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    await this.run(['start', id]);
+  }
 
   /** Runs `<bin> [--root R] --log L --log-format json ...args`; resolves with its stdout (when piped). */
   async run(args: string[], o: RunOptions = {}): Promise<string> {

@@ -64,7 +64,7 @@ export async function runShim(o: ShimOptions, openIO: OpenProcessIO, ready: (add
   const journal = new Journal(f.journal, { namespace: o.namespace, containerId: o.id });
   let task: Task | undefined;
   const reaper = new Reaper(sys, (pid, status, at) => task?.onExit(pid, status, at), log);
-  const runtime = new Runtime(o.runtime, o.runtimeRoot, o.stateDir, reaper);
+  const runtime = new Runtime(o.runtime, o.runtimeRoot, o.stateDir, reaper, log);
   task = new Task({ id: o.id, bundle: o.bundle, stateDir: o.stateDir, logMaxSize: o.logMaxSize }, runtime, journal, openIO, sys, log);
   await clearStaleSocket(f.socket);
   const t = task;

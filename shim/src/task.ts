@@ -144,7 +144,7 @@ export class Task {
     p.starting = true;
     try {
       if (execId) await this.runExec(p);
-      else await this.runtime.run(['start', this.o.id]);
+      else await this.runtime.start(this.o.id);
     } catch (e) {
       p.starting = false;
       if (p.pendingExit) void this.exited(p, p.pendingExit);

@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { Status } from '../../shim/src/api.js';
 import { Code } from '../../shim/src/rpc/codes.js';
 import type { ShimCallError } from '../../shim/src/client.js';
-import { alive, needRoot, procCgroups } from '../helpers/bundle.js';
+import { REPO, alive, needRoot, procCgroups } from '../helpers/bundle.js';
 import { SHIM, type TestShim, eventsUntil, execSpec, gone, startShim } from './helpers.js';
 
 const code = (e: unknown) => (e as ShimCallError).code;
@@ -131,6 +131,44 @@ for (const engine of ['bun', 'node'] as const) {
       const events = await eventsUntil(s.client, (e) => e.topic === '/tasks/delete');
       assert.deepEqual(events.map((e) => e.topic), ['/tasks/create', '/tasks/exit', '/tasks/delete']);
       await assert.rejects(s.client.state({ id: s.id }), (e) => code(e) === Code.NotFound);
+    });
+
+    it('start: tsrun\'s start code runs in the shim; with poststart hooks `tsrun start` runs them; errors name the runtime', async () => {
+      const released = /start shimtest-\S+: released its init \d+ here/;
+      const plain = await startShim('sleep 1000', undefined, env);
+      shims.push(plain);
+      await plain.client.create({ id: plain.id, bundle: plain.bundle.dir });
+      await plain.client.start({ id: plain.id });
+      assert.equal((await plain.client.state({ id: plain.id })).status, Status.RUNNING);
+      const runtimeState = spawnSync(path.join(REPO, 'bin', 'tsrun'), ['--root', plain.runtimeRoot, 'state', plain.id], { encoding: 'utf8' });
+      assert.equal(JSON.parse(runtimeState.stdout).status, 'running', runtimeState.stderr);
+      assert.match(fs.readFileSync(path.join(plain.stateDir, 'shim.log'), 'utf8'), released);
+
+      const out = path.join(os.tmpdir(), `tsrun-poststart-${process.pid}-${engine}`);
+      const hooked = await startShim('sleep 1000', (spec) => {
+        spec.hooks = { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `cat > ${out}`] }] };
+      }, env);
+      shims.push(hooked);
+      try {
+        await hooked.client.create({ id: hooked.id, bundle: hooked.bundle.dir });
+        await hooked.client.start({ id: hooked.id });
+        assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).status, 'running', 'the poststart hook ran with the state');
+        assert.doesNotMatch(fs.readFileSync(path.join(hooked.stateDir, 'shim.log'), 'utf8'), released);
+      } finally {
+        fs.rmSync(out, { force: true });
+      }
+
+      // started behind the shim's back: the shim's start gets tsrun's own refusal
+      const raced = await startShim('sleep 1000', undefined, env);
+      shims.push(raced);
+      await raced.client.create({ id: raced.id, bundle: raced.bundle.dir });
+      const first = spawnSync(path.join(REPO, 'bin', 'tsrun'), ['--root', raced.runtimeRoot, 'start', raced.id], { encoding: 'utf8' });
+      assert.equal(first.status, 0, first.stderr);
+      await assert.rejects(raced.client.start({ id: raced.id }), (e) => {
+        assert.equal(code(e), Code.Unknown);
+        assert.equal((e as Error).message, `tsrun start: cannot start container ${raced.id}: it is running`);
+        return true;
+      });
     });
 
     it('a runtime failure comes back with the runtime\'s own message', async () => {

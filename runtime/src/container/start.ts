@@ -2,14 +2,15 @@
 // once, not the per-id lock (taking it cost every start ~1.7 ms of loading koffi): the init writes one byte, one
 // start reads it and removes the fifo, and a start that finds the fifo gone (at open, or while it waits) was beaten
 // to it. state.json is replaced by rename, so reading it needs no lock either. delete is in delete.ts, so that
-// start's bundle does not load the cgroup code that only delete needs.
+// start's bundle does not load the cgroup code that only delete needs. The shim runs this code in its own process
+// when tsrun is its runtime (shim/src/runtime.ts), so it must not load more than start needs.
 import * as fs from 'node:fs';
 import type { Context } from '../cli/context.js';
 import { OCI_VERSION } from '../config/spec.js';
 import { TsrunError } from '../errors.js';
 import { runHooksWarn } from '../hooks/run.js';
 import { assertTransition } from '../state/lifecycle.js';
-import { isAlive, statusOf } from '../state/store.js';
+import { type ContainerRecord, isAlive, statusOf } from '../state/store.js';
 import { sleepMs } from './wait.js';
 
 const alreadyStarted = (id: string): TsrunError => new TsrunError('invalid_state', `container ${id} is already running (another start released it)`);
@@ -51,8 +52,10 @@ function releaseInit(id: string, fifo: string, alive: () => boolean): void {
   }
 }
 
-export async function startContainer(ctx: Context, id: string): Promise<void> {
-  const rec = ctx.store.read(id);
+/** What start needs of a command's context. */
+export type StartContext = Pick<Context, 'store' | 'warn' | 'debugLog'>;
+
+export async function startContainer(ctx: StartContext, id: string, rec: ContainerRecord = ctx.store.read(id)): Promise<void> {
   assertTransition(id, statusOf(ctx.store, rec), 'start');
   const fifo = ctx.store.fifo(id);
   releaseInit(id, fifo, () => isAlive(rec));
