@@ -67,7 +67,8 @@ export function launch(bin: string, args: string[], env: Env): Launch {
   if (program === 'tsrun') {
     const short = SHORT_COMMANDS.includes(commandOf(args) ?? '');
     const gc = short ? { BUN_JSC_useGC: env.BUN_JSC_useGC ?? '0' } : {};
-    return { file, args, env: { ...env, BUN_JSC_useJIT: env.BUN_JSC_useJIT ?? '0', BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0', ...gc } };
+    const jit = { BUN_JSC_thresholdForJITAfterWarmUp: env.BUN_JSC_thresholdForJITAfterWarmUp ?? '100000', BUN_JSC_thresholdForJITSoon: env.BUN_JSC_thresholdForJITSoon ?? '100000' };
+    return { file, args, env: { ...env, ...jit, BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0', ...gc } };
   }
   const shimEnv = {
     BUN_GC_TIMER_DISABLE: '1',

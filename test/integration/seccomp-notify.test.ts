@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import '../../runtime/src/linux/console.js'; // declares the koffi types tsrun_sockaddr_un, tsrun_msghdr, tsrun_iovec
+import { declareSocketTypes } from '../../runtime/src/linux/console.js';
 import { errno, koffi, libcLib as lib } from '../../runtime/src/linux/ffi.js';
 import type { LinuxSeccomp } from '../../runtime/src/seccomp/types.js';
 import { X86_64 as X86_64_TABLE } from '../../runtime/src/seccomp/syscalls/x86_64.js';
@@ -16,6 +16,7 @@ import { type Bundle, type Runtime, forceDelete, makeBundle, needRoot, rt, tsrun
 
 const X86_64 = X86_64_TABLE();
 
+declareSocketTypes(); // tsrun_sockaddr_un, tsrun_msghdr, tsrun_iovec
 const c = {
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   bind: lib.func('int bind(int fd, const tsrun_sockaddr_un *addr, uint32_t len)'),
@@ -116,6 +117,13 @@ function tsrunAsync(r: Runtime, args: string[]): Promise<{ out: string; err: str
   );
 }
 
+/** The agent's next connection and tsrun's result; a tsrun that fails before it connects fails the test (no hang). */
+async function nextWhile(a: { next(): Promise<Received> }, run: ReturnType<typeof tsrunAsync>): Promise<[Received, Awaited<typeof run>]> {
+  const failed = run.then((res) => (res.status === 0 ? new Promise<never>(() => {}) : Promise.reject(new Error(`tsrun exited with ${res.status}: ${res.err}`))));
+  const got = await Promise.race([a.next(), failed]);
+  return [got, await run];
+}
+
 const ENOMEDIUM = 123;
 
 function notifyProfile(listenerPath: string, flags: string[] = []): LinuxSeccomp {
@@ -158,7 +166,7 @@ describe('seccomp notify: the agent at listenerPath gets the state and the fd', 
       });
       bundles.push(b);
       try {
-        const [got, res] = await Promise.all([a.next(), tsrunAsync(r, ['run', '-b', b.dir, id])]);
+        const [got, res] = await nextWhile(a, tsrunAsync(r, ['run', '-b', b.dir, id]));
         await got.done;
         assert.equal(res.status, 0, res.err);
         assert.equal(res.out, 'mkdir=1\n4\nafter\n', 'stdio and the fd of ls only: the container holds no listener fd');
@@ -187,12 +195,12 @@ describe('seccomp notify: the agent at listenerPath gets the state and the fd', 
     });
     bundles.push(b);
     try {
-      const [init, created] = await Promise.all([a.next(), tsrunAsync(r, ['create', '-b', b.dir, id])]);
+      const [init, created] = await nextWhile(a, tsrunAsync(r, ['create', '-b', b.dir, id]));
       assert.equal(created.status, 0, created.err);
       assert.equal(init.state.state.status, 'creating');
       assert.deepEqual(init.notified, []);
       assert.equal(rt(r, ['start', id]).status, 0);
-      const [got, res] = await Promise.all([a.next(), tsrunAsync(r, ['exec', id, 'sh', '-c', 'mkdir /tmp/y; echo "mkdir=$?"'])]);
+      const [got, res] = await nextWhile(a, tsrunAsync(r, ['exec', id, 'sh', '-c', 'mkdir /tmp/y; echo "mkdir=$?"']));
       await got.done;
       assert.equal(res.status, 0, res.err);
       assert.equal(res.out, 'mkdir=1\n');

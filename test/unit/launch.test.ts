@@ -53,6 +53,12 @@ describe('launch', () => {
     assert.deepEqual(launch('/no/such/tsrun', ['state', 'c1'], env), { file: '/no/such/tsrun', args: ['state', 'c1'], env });
   });
 
+  it('gives the compiled tsrun the environment bin/tsrun exports', { skip: !built && 'the compiled program is not built' }, () => {
+    const text = fs.readFileSync(TSRUN, 'utf8');
+    const exported = Object.fromEntries([...text.matchAll(/export (BUN_JSC_\w+)="\$\{\1-(\w+)\}"/g)].map((m) => [m[1], m[2]]));
+    assert.deepEqual(launch(TSRUN, ['create', 'c1'], {}).env, exported);
+  });
+
   it('runs a launcher as given when TSRUN_ENGINE is node', () => {
     const env = { TSRUN_ENGINE: 'node' };
     assert.deepEqual(launch(TSRUN, ['state', 'c1'], env), { file: TSRUN, args: ['state', 'c1'], env });
@@ -68,10 +74,10 @@ describe('launch', () => {
     assert.deepEqual(create, {
       file: path.join(PROGRAM, 'tsrun'),
       args: ['--root', '/r', 'create', 'c1'],
-      env: { PATH: '/bin', BUN_JSC_useJIT: '0', BUN_JSC_useWarmUpMarkedBlocks: '0', BUN_JSC_useGC: '0' },
+      env: { PATH: '/bin', BUN_JSC_thresholdForJITAfterWarmUp: '100000', BUN_JSC_thresholdForJITSoon: '100000', BUN_JSC_useWarmUpMarkedBlocks: '0', BUN_JSC_useGC: '0' },
     });
-    const exec = launch(TSRUN, ['exec', 'c1', 'sh'], { BUN_JSC_useJIT: '1' });
-    assert.deepEqual(exec.env, { BUN_JSC_useJIT: '1', BUN_JSC_useWarmUpMarkedBlocks: '0' }, 'exec keeps the collector; a caller-set variable wins');
+    const exec = launch(TSRUN, ['exec', 'c1', 'sh'], { BUN_JSC_thresholdForJITSoon: '7' });
+    assert.deepEqual(exec.env, { BUN_JSC_thresholdForJITAfterWarmUp: '100000', BUN_JSC_thresholdForJITSoon: '7', BUN_JSC_useWarmUpMarkedBlocks: '0' }, 'exec keeps the collector; a caller-set variable wins');
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-launch-'));
     try {

@@ -33,9 +33,10 @@ function toMessage(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // set for this process by bin/tsrun (Bun's JIT, heap warm-up, and for short commands its GC, off); not for the
-  // programs tsrun runs (hooks, ps, ip)
-  delete process.env.BUN_JSC_useJIT;
+  // set for this process by bin/tsrun (Bun's JIT thresholds, heap warm-up, and for short commands its GC, off); not
+  // for the programs tsrun runs (hooks, ps, ip)
+  delete process.env.BUN_JSC_thresholdForJITAfterWarmUp;
+  delete process.env.BUN_JSC_thresholdForJITSoon;
   delete process.env.BUN_JSC_useGC;
   delete process.env.BUN_JSC_useWarmUpMarkedBlocks;
   const { global, command, rest } = splitArgv(argv);

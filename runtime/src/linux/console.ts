@@ -4,21 +4,29 @@
 import { errnoName, strerror } from './errno.js';
 import { bind, errno, koffi } from './ffi.js';
 
-const SockaddrUn = koffi.struct('tsrun_sockaddr_un', { sun_family: 'uint16_t', sun_path: koffi.array('char', 108) });
-const Iovec = koffi.struct('tsrun_iovec', { iov_base: 'void *', iov_len: 'size_t' });
-const Msghdr = koffi.struct('tsrun_msghdr', {
-  msg_name: 'void *',
-  msg_namelen: 'uint32_t',
-  msg_iov: 'void *',
-  msg_iovlen: 'size_t',
-  msg_control: 'void *',
-  msg_controllen: 'size_t',
-  msg_flags: 'int',
+/**
+ * Declares the socket structs (tsrun_sockaddr_un, tsrun_iovec, tsrun_msghdr, tsrun_winsize) that this module's,
+ * scm.ts's and the shim's koffi prototypes name; once, on the first binding that needs them, so that importing any
+ * of these modules loads no koffi (create imports scm.ts and on Bun binds its libc calls without koffi).
+ */
+export const declareSocketTypes = bind((_lib, k) => {
+  k.struct('tsrun_sockaddr_un', { sun_family: 'uint16_t', sun_path: k.array('char', 108) });
+  k.struct('tsrun_iovec', { iov_base: 'void *', iov_len: 'size_t' });
+  k.struct('tsrun_msghdr', {
+    msg_name: 'void *',
+    msg_namelen: 'uint32_t',
+    msg_iov: 'void *',
+    msg_iovlen: 'size_t',
+    msg_control: 'void *',
+    msg_controllen: 'size_t',
+    msg_flags: 'int',
+  });
+  k.struct('tsrun_winsize', { ws_row: 'uint16_t', ws_col: 'uint16_t', ws_xpixel: 'uint16_t', ws_ypixel: 'uint16_t' });
+  return true;
 });
-const Winsize = koffi.struct('tsrun_winsize', { ws_row: 'uint16_t', ws_col: 'uint16_t', ws_xpixel: 'uint16_t', ws_ypixel: 'uint16_t' });
 
-// bound at first use: scm.ts loads this module for its types on every create, which needs none of these
-const c = bind((lib) => ({
+// bound at first use: only `tsrun run` and `exec` with a terminal need these
+const c = bind((lib) => (declareSocketTypes(), {
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   bind: lib.func('int bind(int fd, const tsrun_sockaddr_un *addr, uint32_t len)'),
   listen: lib.func('int listen(int fd, int backlog)'),
@@ -86,5 +94,3 @@ function receiveFd(conn: number): Promise<number> {
 export function setWinsize(fd: number, rows: number, cols: number): void {
   if ((c().ioctlWinsize(fd, TIOCSWINSZ, { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 }) as number) < 0) fail('ioctl', 'TIOCSWINSZ');
 }
-
-export { Iovec, Msghdr, SockaddrUn, Winsize };

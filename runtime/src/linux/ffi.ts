@@ -31,8 +31,8 @@ function ffi(): NonNullable<typeof loaded> {
 }
 
 /**
- * koffi and libc as objects that load on first property access, for the modules that bind at their own load
- * (scm.ts and console.ts's types, only on create, run and exec paths; the shim's io). Prefer bind() in new code.
+ * koffi and libc as objects that load on first property access, for code that binds outside bind() (the shim's
+ * io). Prefer bind() in new code.
  */
 function onFirstUse<T extends object>(get: () => T): T {
   return new Proxy({} as T, {

@@ -1,17 +1,17 @@
 // File descriptors over unix sockets (SCM_RIGHTS), synchronously: the native stage's sync socket, which may carry a
 // seccomp listener fd, and the seccomp agent's socket (linux.seccomp.listenerPath), which gets it with the state.
+import { declareSocketTypes } from './console.js';
+import { bind, errno, koffi } from './ffi.js';
 import { SyscallError } from './libc.js';
-// console.ts declares the koffi types used here (tsrun_sockaddr_un, tsrun_msghdr, tsrun_iovec)
-import './console.js';
-import { errno, koffi, libcLib as lib } from './ffi.js';
 
-const c = {
+// bound at first use: every create imports this module, and only a seccomp listener needs it
+const c = bind((lib) => (declareSocketTypes(), {
   socket: lib.func('int socket(int domain, int type, int protocol)'),
   connect: lib.func('int connect(int fd, const tsrun_sockaddr_un *addr, uint32_t len)'),
   recvmsg: lib.func('intptr_t recvmsg(int fd, tsrun_msghdr *msg, int flags)'),
   sendmsg: lib.func('intptr_t sendmsg(int fd, const tsrun_msghdr *msg, int flags)'),
   close: lib.func('int close(int fd)'),
-};
+}));
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
@@ -26,6 +26,7 @@ const CMSG_HDR = 16;
 const align = (n: number): number => (n + 7) & ~7;
 
 function msghdr(data: Buffer, control: Buffer | null) {
+  declareSocketTypes();
   return {
     msg_name: null,
     msg_namelen: 0,
@@ -42,7 +43,7 @@ export function recvWithFds(fd: number, into: Buffer): { n: number; fds: number[
   const control = Buffer.alloc(256);
   const msg = msghdr(into, control);
   let n: number;
-  while ((n = Number(c.recvmsg(fd, msg, MSG_CMSG_CLOEXEC))) < 0) {
+  while ((n = Number(c().recvmsg(fd, msg, MSG_CMSG_CLOEXEC))) < 0) {
     const e = errno();
     if (e !== EINTR) throw new SyscallError('recvmsg', e, 'native stage socket');
   }
@@ -66,11 +67,11 @@ export function recvWithFds(fd: number, into: Buffer): { n: number; fds: number[
 export function sendFdTo(path: string, payload: Buffer, fd: number): void {
   const bytes = Buffer.from(path);
   if (bytes.length >= 108) throw new SyscallError('connect', 36 /* ENAMETOOLONG */, path);
-  const sock = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) as number;
+  const sock = c().socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) as number;
   if (sock < 0) throw new SyscallError('socket', errno(), 'AF_UNIX');
   try {
     let rc: number;
-    while ((rc = c.connect(sock, { sun_family: AF_UNIX, sun_path: [...bytes, 0] }, 2 + bytes.length + 1) as number) < 0 && errno() === EINTR);
+    while ((rc = c().connect(sock, { sun_family: AF_UNIX, sun_path: [...bytes, 0] }, 2 + bytes.length + 1) as number) < 0 && errno() === EINTR);
     if (rc < 0) throw new SyscallError('connect', errno(), path);
     const control = Buffer.alloc(align(CMSG_HDR + 4));
     control.writeBigUInt64LE(BigInt(CMSG_HDR + 4), 0);
@@ -81,15 +82,15 @@ export function sendFdTo(path: string, payload: Buffer, fd: number): void {
     for (let off = 0, first = true; off < payload.length; first = false) {
       const part = payload.subarray(off);
       let n: number;
-      while ((n = Number(c.sendmsg(sock, msghdr(part, first ? control : null), MSG_NOSIGNAL))) < 0 && errno() === EINTR);
+      while ((n = Number(c().sendmsg(sock, msghdr(part, first ? control : null), MSG_NOSIGNAL))) < 0 && errno() === EINTR);
       if (n < 0) throw new SyscallError('sendmsg', errno(), path);
       off += n;
     }
   } finally {
-    c.close(sock);
+    c().close(sock);
   }
 }
 
 export function closeFd(fd: number): void {
-  c.close(fd);
+  c().close(fd);
 }

@@ -1,10 +1,11 @@
 // The stdio's raw libc calls through koffi (Node), from the runtime's one koffi loader; the runtime's console
 // module declares the socket structs (tsrun_msghdr, tsrun_iovec) used here.
-import '../../../runtime/src/linux/console.js';
+import { declareSocketTypes } from '../../../runtime/src/linux/console.js';
 import { errno, koffi, libcLib as lib } from '../../../runtime/src/linux/ffi.js';
 import type { RawIo } from './raw.js';
 
 export function rawIo(): RawIo {
+  declareSocketTypes();
   const pipe2 = lib.func('int pipe2(_Out_ int *fds, int flags)');
   const fcntl = lib.func('int fcntl(int fd, int cmd, int arg)');
   const socket = lib.func('int socket(int domain, int type, int protocol)');
