@@ -12,8 +12,12 @@ import { GLOBAL_VALUE_FLAGS } from './cli/globals.js';
 const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
 const PROGRAMS = path.join(TOP, 'dist/bun');
 
-/** The tsrun commands that end within milliseconds: bin/tsrun runs them without Bun's garbage collector. */
-export const SHORT_COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'pause', 'resume', 'update', 'ps', 'list', 'spec', 'features'];
+/** The tsrun commands that end within milliseconds and make no libc call: bin/tsrun runs them without Bun's garbage
+ * collector and without its JIT (which, enabled, costs ~0.5 ms at start-up even unused). */
+export const NO_LIBC_COMMANDS = ['state', 'start', 'kill', 'ps', 'list', 'spec', 'features'];
+/** The tsrun commands that end within milliseconds: bin/tsrun runs them without Bun's garbage collector; those with a
+ * libc call keep the JIT enabled (held back) for bun:ffi. */
+export const SHORT_COMMANDS = [...NO_LIBC_COMMANDS, 'create', 'delete', 'pause', 'resume', 'update'];
 
 export type Env = Record<string, string | undefined>;
 
@@ -65,9 +69,11 @@ export function launch(bin: string, args: string[], env: Env): Launch {
   const file = path.join(PROGRAMS, program); // tsrun-shim: a symlink; the name picks the program
   if (!isFile(file)) return asGiven;
   if (program === 'tsrun') {
-    const short = SHORT_COMMANDS.includes(commandOf(args) ?? '');
-    const gc = short ? { BUN_JSC_useGC: env.BUN_JSC_useGC ?? '0' } : {};
-    const jit = { BUN_JSC_thresholdForJITAfterWarmUp: env.BUN_JSC_thresholdForJITAfterWarmUp ?? '100000', BUN_JSC_thresholdForJITSoon: env.BUN_JSC_thresholdForJITSoon ?? '100000' };
+    const command = commandOf(args) ?? '';
+    const gc = SHORT_COMMANDS.includes(command) ? { BUN_JSC_useGC: env.BUN_JSC_useGC ?? '0' } : {};
+    const jit = NO_LIBC_COMMANDS.includes(command)
+      ? { BUN_JSC_useJIT: env.BUN_JSC_useJIT ?? '0' }
+      : { BUN_JSC_thresholdForJITAfterWarmUp: env.BUN_JSC_thresholdForJITAfterWarmUp ?? '100000', BUN_JSC_thresholdForJITSoon: env.BUN_JSC_thresholdForJITSoon ?? '100000' };
     return { file, args, env: { ...env, ...jit, BUN_JSC_useWarmUpMarkedBlocks: env.BUN_JSC_useWarmUpMarkedBlocks ?? '0', ...gc } };
   }
   const shimEnv = {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { GLOBAL_VALUE_FLAGS } from '../../runtime/src/cli/globals.js';
-import { SHORT_COMMANDS, commandOf, launch } from '../../runtime/src/launch.js';
+import { NO_LIBC_COMMANDS, SHORT_COMMANDS, commandOf, launch } from '../../runtime/src/launch.js';
 
 const TOP = path.resolve(decodeURIComponent(new URL('.', import.meta.url).pathname), '../../..');
 const PROGRAM = path.join(TOP, 'dist/bun');
@@ -15,10 +15,12 @@ const SHIM = path.join(TOP, 'bin/tsrun-shim');
 const built = fs.existsSync(path.join(PROGRAM, 'tsrun'));
 
 describe('launch', () => {
-  it('knows the same short commands as bin/tsrun', () => {
-    const m = /\n\s*((?:[a-z]+\|)+[a-z]+)\)\n\s*export BUN_JSC_useGC=/.exec(fs.readFileSync(TSRUN, 'utf8'));
-    assert.ok(m, 'bin/tsrun lists the commands that run without the GC');
-    assert.deepEqual((m[1] as string).split('|').sort(), [...SHORT_COMMANDS].sort());
+  it('knows the same short commands as bin/tsrun, and the same ones without libc calls', () => {
+    const lists = [...fs.readFileSync(TSRUN, 'utf8').matchAll(/\n\s*((?:[a-z]+\|)+[a-z]+)\)\n\s*export BUN_JSC_useGC=\S+;( jit=off;)?/g)];
+    assert.equal(lists.length, 2, 'bin/tsrun lists the commands that run without the GC, in two groups');
+    const words = (m: RegExpMatchArray): string[] => (m[1] as string).split('|').sort();
+    assert.deepEqual(lists.flatMap(words).sort(), [...SHORT_COMMANDS].sort());
+    assert.deepEqual(lists.filter((m) => m[2]).flatMap(words), [...NO_LIBC_COMMANDS].sort(), 'the group with jit=off');
   });
 
   it('skips the same global flag values as bin/tsrun', () => {
@@ -53,10 +55,14 @@ describe('launch', () => {
     assert.deepEqual(launch('/no/such/tsrun', ['state', 'c1'], env), { file: '/no/such/tsrun', args: ['state', 'c1'], env });
   });
 
-  it('gives the compiled tsrun the environment bin/tsrun exports', { skip: !built && 'the compiled program is not built' }, () => {
+  it('gives the compiled tsrun the defaults bin/tsrun exports', { skip: !built && 'the compiled program is not built' }, () => {
     const text = fs.readFileSync(TSRUN, 'utf8');
-    const exported = Object.fromEntries([...text.matchAll(/export (BUN_JSC_\w+)="\$\{\1-(\w+)\}"/g)].map((m) => [m[1], m[2]]));
-    assert.deepEqual(launch(TSRUN, ['create', 'c1'], {}).env, exported);
+    const defaults = Object.fromEntries([...text.matchAll(/export (BUN_JSC_\w+)="\$\{\1-(\w+)\}"/g)].map((m) => [m[1], m[2]]));
+    const { BUN_JSC_useJIT: off, ...held } = defaults;
+    assert.equal(off, '0');
+    assert.deepEqual(launch(TSRUN, ['create', 'c1'], {}).env, held);
+    const { BUN_JSC_thresholdForJITAfterWarmUp: _a, BUN_JSC_thresholdForJITSoon: _b, ...noJit } = defaults;
+    assert.deepEqual(launch(TSRUN, ['state', 'c1'], {}).env, noJit);
   });
 
   it('runs a launcher as given when TSRUN_ENGINE is node', () => {

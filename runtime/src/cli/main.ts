@@ -33,8 +33,9 @@ function toMessage(e: unknown): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // set for this process by bin/tsrun (Bun's JIT thresholds, heap warm-up, and for short commands its GC, off); not
+  // set for this process by bin/tsrun (Bun's JIT off or its thresholds, heap warm-up, and for short commands its GC, off); not
   // for the programs tsrun runs (hooks, ps, ip)
+  delete process.env.BUN_JSC_useJIT;
   delete process.env.BUN_JSC_thresholdForJITAfterWarmUp;
   delete process.env.BUN_JSC_thresholdForJITSoon;
   delete process.env.BUN_JSC_useGC;
