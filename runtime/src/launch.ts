@@ -1,9 +1,9 @@
-// What bin/tsrun and bin/tsrun-shim exec, for the programs that start them once or twice per container (the shim
-// runs tsrun create and start, tsrund runs the shim): spawning the compiled Bun program (dist/bun/, by
+// What bin/tsrun and bin/tsrun-shim exec, for the programs that start them once per container (the shim runs tsrun
+// create, and start only for poststart hooks; tsrund runs the shim): spawning the compiled Bun program (dist/bun/, by
 // scripts/bundle-bun.js) directly spares a /bin/sh per run, ~0.8 ms of CPU each. Only this checkout's own
 // launchers, with the program built and TSRUN_ENGINE not "node", are replaced; any other program (runc, a launcher
 // elsewhere) runs as given. The environment is the one the launcher would export; test/unit/launch.test.ts pins
-// SHORT_COMMANDS to bin/tsrun's list.
+// SHORT_COMMANDS and NO_LIBC_COMMANDS to bin/tsrun's lists.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GLOBAL_VALUE_FLAGS } from './cli/globals.js';

@@ -1,7 +1,7 @@
 // libc's synchronous calls through bun:ffi, for tsrun on Bun: create, delete, pause and the other commands that make
 // one or two such calls (flock, mkfifo, socketpair) then spare loading koffi, ~1.5 ms of CPU each (bun:ffi binds
-// these in ~0.3 ms). bun:ffi needs JSC's JIT enabled (the launchers only raise its thresholds so that a short run
-// never compiles), so this is undefined on Node, or when the JIT is off or bun:ffi cannot bind: koffi then does it.
+// these in ~0.3 ms). bun:ffi needs JSC's JIT enabled (for these commands the launchers only raise its thresholds, so
+// that a short run never compiles), so this is undefined on Node, or when the JIT is off or bun:ffi cannot bind: koffi then does it.
 import { createRequire } from 'node:module';
 import type { RawLibc } from './libc.js';
 
